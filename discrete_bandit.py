@@ -455,7 +455,6 @@ def parse_args(argv=None):
     parser = _Parser(
         description="REINFORCE on a multi-armed bandit: the runnable companion to "
         "'A Minimal Working Example for Discrete Policy Gradients in TensorFlow 2.0'.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--means",
@@ -467,20 +466,43 @@ def parse_args(argv=None):
         "default: the four settings " + ", ".join(_format_means(s) for s in DEFAULT_SETTINGS),
     )
     parser.add_argument(
-        "--stddev", type=float, default=1.0, help="standard deviation of every arm's payoff"
+        "--stddev",
+        type=float,
+        default=1.0,
+        help="standard deviation of every arm's payoff (default: %(default)s)",
     )
     parser.add_argument(
-        "--steps", type=int, default=10_000, help="training steps (updates) per run"
+        "--steps",
+        type=int,
+        default=10_000,
+        help="training steps (updates) per run (default: %(default)s)",
     )
-    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
-    parser.add_argument("--seed", type=int, default=0, help="random seed; run r uses seed + r")
-    parser.add_argument("--runs", type=int, default=1, help="independent runs per setting")
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=1e-3,
+        help="Adam's learning rate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed; run r uses seed + r (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="independent runs per setting (default: %(default)s)"
+    )
     parser.add_argument(
         "--eager",
         action="store_true",
         help="run the training loop eagerly, step by step (slow; for print() or a debugger)",
     )
-    parser.add_argument("--out", type=Path, default=Path("figures"), help="folder for the figures")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("figures"),
+        help="folder for the figures (default: %(default)s)",
+    )
     parser.add_argument("--show", action="store_true", help="also open the figures in a window")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
@@ -512,7 +534,7 @@ def parse_args(argv=None):
         if args.seed + args.runs - 1 > MAX_SEED:
             raise ValueError(f"seed + runs - 1 must be at most {MAX_SEED}")
     except ValueError as error:
-        parser.error(str(error).replace("learning_rate", "learning-rate"))
+        parser.error(str(error))
     if args.benchmark and args.eager:
         parser.error("--benchmark times the eager loop already; drop --eager")
     for folder in (args.out, *args.out.parents):
