@@ -348,6 +348,14 @@ def _panels(count, title):
     return fig, axes.flat[:count]
 
 
+def _curve(ax, steps, values, color, label):
+    """Mean over runs (axis 0) as a line; with several runs, the 10th-90th percentile band."""
+    mean, low, high = band(values)
+    ax.plot(steps, mean, color=color, label=label)
+    if len(values) > 1:
+        ax.fill_between(steps, low, high, color=color, alpha=0.2, linewidth=0)
+
+
 def _runs_note(runs):
     return "one run" if runs == 1 else f"mean of {runs} runs, band: 10th-90th percentile"
 
@@ -387,15 +395,10 @@ def plot_learning_curves(results, path):
     fig, axes = _panels(len(results), f"Learning curves ({_runs_note(runs)})")
     for ax, (means, histories) in zip(axes, results):
         steps = np.arange(histories.shape[1])
-        mean, low, high = band(histories)
         best = best_arms(means)
         for arm, color in enumerate(arm_colors(len(means))):
             label = f"arm {arm} (mean {means[arm]:g}{', best' if arm in best else ''})"
-            ax.plot(steps, mean[:, arm], color=color, label=label)
-            if runs > 1:
-                ax.fill_between(
-                    steps, low[:, arm], high[:, arm], color=color, alpha=0.2, linewidth=0
-                )
+            _curve(ax, steps, histories[:, :, arm], color, label)
         ax.set_ylim(0, 1)
         ax.set_xlabel("training step")
         ax.set_ylabel("probability of playing the arm")
@@ -418,10 +421,7 @@ def plot_baseline_comparison(comparisons, path):
             (plain, "plain REINFORCE", "tab:red"),
             (with_baseline, "with baseline (average reward)", "tab:blue"),
         ):
-            mean, low, high = band(best_arm_probability(histories, means))
-            ax.plot(steps, mean, color=color, label=label)
-            if runs > 1:
-                ax.fill_between(steps, low, high, color=color, alpha=0.2, linewidth=0)
+            _curve(ax, steps, best_arm_probability(histories, means), color, label)
         ax.axhline(
             len(best_arms(means)) / len(means), color="gray", linestyle=":", label="uniform start"
         )
