@@ -545,19 +545,16 @@ def parse_args(argv=None):
     return args
 
 
-def print_summary(results, seconds_per_setting):
+def print_summary(results, steps_per_second):
     """One row per setting: final probabilities, the best arm's probability, throughput."""
     runs = results[0][1].shape[0]
     print()
-    print(
-        "Summary (final action probabilities"
-        + ("" if runs == 1 else f", mean of {runs} runs")
-        + ")"
-    )
+    note = "" if runs == 1 else f", mean of {runs} runs"
+    print(f"Summary (final action probabilities{note})")
     header = f"{'setting':<28} {'final probability per arm':<32} {'p(best arm)':<22} {'steps/s':>8}"
     print(header)
     print("-" * len(header))
-    for (means, histories), steps_per_second in zip(results, seconds_per_setting):
+    for (means, histories), speed in zip(results, steps_per_second):
         final = histories[:, -1, :]
         probs = " ".join(f"{p:.2f}" for p in final.mean(axis=0))
         best = best_arm_probability(final, means)
@@ -566,7 +563,7 @@ def print_summary(results, seconds_per_setting):
         else:
             _, low, high = band(best)
             best_text = f"{best.mean():.3f} [{low:.2f}, {high:.2f}]"
-        print(f"{_format_means(means):<28} {probs:<32} {best_text:<22} {steps_per_second:>8,.0f}")
+        print(f"{_format_means(means):<28} {probs:<32} {best_text:<22} {speed:>8,.0f}")
     if runs > 1:
         print("p(best arm): mean over runs [10th, 90th percentile]")
     print("p(best arm) sums over tied best arms.")

@@ -230,8 +230,11 @@ def test_cli_refuses_an_out_path_that_is_a_file(tmp_path, capsys):
 def test_cli_error_is_a_single_line_without_traceback(tmp_path):
     result = run_cli("--steps", "0", "--out", str(tmp_path / "figs"))
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "--steps" not in result.stdout
-    assert "Traceback" not in result.stderr
+    # One line, argparse's "prog: error: message" form, no usage block and no traceback.
+    assert result.stderr == (
+        "discrete_bandit.py: error: steps must be an integer >= 1, got 0 (see --help)\n"
+    )
+    assert result.stdout == ""  # refused before any training started
     assert not (tmp_path / "figs").exists()
 
 
