@@ -3,3 +3,9 @@ from pathlib import Path
 
 # The script is a single file at the top of the repository, not an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def pytest_configure(config):
+    # On Python 3.13, the gast package under TensorFlow's AutoGraph warns about its own use of
+    # the ast module (hundreds of lines per run). Not ours to fix, and not our code's warnings.
+    config.addinivalue_line("filterwarnings", "ignore:.*___pyct_anno:DeprecationWarning")
