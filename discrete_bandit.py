@@ -24,6 +24,7 @@ or import it (importing trains nothing and writes nothing):
 """
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -227,7 +228,7 @@ def train(
     seen before each step, see `--baseline`) or one of the names in BASELINES.
     `hidden_layers` (0 or more) and `optimizer` ("adam" or "sgd") change the actor and its
     optimizer; the defaults are the article's. `on_progress`, if given, is called as
-    `on_progress(steps_done)` after every chunk of CHUNK steps.
+    `on_progress(n)` after every chunk of n (at most CHUNK) steps.
 
     Raises ValueError for invalid arguments and TrainingDiverged if the weights stop being
     finite numbers.
@@ -243,36 +244,9 @@ def train(
         optimizer=optimizer,
     )
     check_history_size(steps + 1, len(means))
-    agent = _agent(len(means), baseline, hidden_layers, optimizer, bool(eager))
-    agent.reset(tf.constant(seed, tf.int64), tf.constant(learning_rate, tf.float32))
-
-    bandit = dict(
-        means=tf.constant(means, tf.float32),
-        stddev=tf.constant(stddev, tf.float32),
-        seed=tf.constant(seed, tf.int32),
-    )
-    history = np.empty((steps + 1, len(means)), np.float32)
-    average_reward = tf.constant(0.0)
-    for first_step in range(0, steps, CHUNK):
-        num_steps = min(CHUNK, steps - first_step)
-        try:
-            probs, average_reward, final = agent.play(
-                **bandit,
-                first_step=tf.constant(first_step, tf.int32),
-                num_steps=tf.constant(num_steps, tf.int32),
-                average_reward=average_reward,
-            )
-        except tf.errors.InvalidArgumentError:
-            # Eagerly, NaN weights make the sampled arm out of range before the check below.
-            if all(np.isfinite(w).all() for w in agent.actor.get_weights()):
-                raise
-            raise _diverged(f"during steps {first_step + 1:,} to {first_step + num_steps:,}")
-        history[first_step : first_step + num_steps] = probs.numpy()[:num_steps]
-        history[first_step + num_steps] = final.numpy()
-        _check_finite(history[first_step : first_step + num_steps + 1], first_step)
-        if on_progress is not None:
-            on_progress(first_step + num_steps)
-    return history
+    with _agent(len(means), baseline, hidden_layers, optimizer, bool(eager)) as agent:
+        agent.reset(tf.constant(seed, tf.int64), tf.constant(learning_rate, tf.float32))
+        return _play_in_chunks(agent, means, stddev, seed, steps, on_progress)
 
 
 # =============================================================================
@@ -304,17 +278,30 @@ class TrainingDiverged(ArithmeticError):
     """The actor's weights stopped being finite numbers during training."""
 
 
-# One actor, optimizer and compiled loop per kind of run: every run and setting of that kind
-# reuses them, so each is traced and compiled only once. One set per thread, so that threads
-# can train side by side (see `optimal_action_curves`).
-_thread = threading.local()
+# One actor, optimizer and compiled loop per kind of run, reused by every later run of that
+# kind, so that each is traced and compiled only once. Threads that train side by side (see
+# `in_parallel`) each borrow their own, so there are as many of a kind as ran at once.
+_idle_agents = {}
+_idle_agents_lock = threading.Lock()
 
 
+@contextlib.contextmanager
 def _agent(num_arms, baseline, hidden_layers, optimizer_name, eager):
-    agents = _thread.__dict__.setdefault("agents", {})
+    """Borrow an agent of this kind (made if none is idle) for the duration of a `with`."""
     key = (num_arms, baseline, hidden_layers, optimizer_name, eager)
-    if key in agents:
-        return agents[key]
+    with _idle_agents_lock:
+        idle = _idle_agents.setdefault(key, [])
+        agent = idle.pop() if idle else None
+    if agent is None:
+        agent = _new_agent(*key)
+    try:
+        yield agent
+    finally:
+        with _idle_agents_lock:
+            _idle_agents[key].append(agent)
+
+
+def _new_agent(num_arms, baseline, hidden_layers, optimizer_name, eager):
     actor = build_actor(num_arms, hidden_layers=hidden_layers)
     optimizer = OPTIMIZERS[optimizer_name]()
     optimizer.build(actor.trainable_variables)
@@ -350,8 +337,38 @@ def _agent(num_arms, baseline, hidden_layers, optimizer_name, eager):
         reset = tf.function(
             reset, input_signature=[tf.TensorSpec([], tf.int64), tf.TensorSpec([], tf.float32)]
         )
-    agents[key] = agent = SimpleNamespace(actor=actor, optimizer=optimizer, reset=reset, play=play)
-    return agent
+    return SimpleNamespace(actor=actor, optimizer=optimizer, reset=reset, play=play)
+
+
+def _play_in_chunks(agent, means, stddev, seed, steps, on_progress):
+    """Run the agent's loop for `steps` steps, CHUNK at a time; returns the history array."""
+    bandit = dict(
+        means=tf.constant(means, tf.float32),
+        stddev=tf.constant(stddev, tf.float32),
+        seed=tf.constant(seed, tf.int32),
+    )
+    history = np.empty((steps + 1, len(means)), np.float32)
+    average_reward = tf.constant(0.0)
+    for first_step in range(0, steps, CHUNK):
+        num_steps = min(CHUNK, steps - first_step)
+        try:
+            probs, average_reward, final = agent.play(
+                **bandit,
+                first_step=tf.constant(first_step, tf.int32),
+                num_steps=tf.constant(num_steps, tf.int32),
+                average_reward=average_reward,
+            )
+        except tf.errors.InvalidArgumentError:
+            # Eagerly, NaN weights make the sampled arm out of range before the check below.
+            if all(np.isfinite(w).all() for w in agent.actor.get_weights()):
+                raise
+            raise _diverged(f"during steps {first_step + 1:,} to {first_step + num_steps:,}")
+        history[first_step : first_step + num_steps] = probs.numpy()[:num_steps]
+        history[first_step + num_steps] = final.numpy()
+        _check_finite(history[first_step : first_step + num_steps + 1], first_step)
+        if on_progress is not None:
+            on_progress(num_steps)
+    return history
 
 
 def _check_finite(policies, first_step):
@@ -469,12 +486,13 @@ def alive_units(seed, hidden_layers=2):
     """How many units of each hidden layer are on (output > 0) at the start of run `seed`."""
     if hidden_layers == 0:
         return []
-    agent = _agent(2, "none", hidden_layers, "adam", False)  # hidden layers don't depend on arms
-    agent.reset(tf.constant(seed, tf.int64), tf.constant(1e-3))
-    if not hasattr(agent, "hidden"):
-        actor = agent.actor
-        agent.hidden = keras.Model(actor.inputs, [layer.output for layer in actor.layers[1:-1]])
-    return [int(np.count_nonzero(output)) for output in agent.hidden(STATE)]
+    # The hidden layers do not depend on the number of arms.
+    with _agent(2, "none", hidden_layers, "adam", False) as agent:
+        agent.reset(tf.constant(seed, tf.int64), tf.constant(1e-3))
+        if not hasattr(agent, "hidden"):
+            actor = agent.actor
+            agent.hidden = keras.Model(actor.inputs, [layer.output for layer in actor.layers[1:-1]])
+        return [int(np.count_nonzero(output)) for output in agent.hidden(STATE)]
 
 
 def is_dead(alive):
@@ -483,8 +501,30 @@ def is_dead(alive):
 
 
 def progress_bar(target):
-    """Keras' progress bar in a terminal; in a log or a pipe, one plain line when it is done."""
-    return keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2, unit_name="step")
+    """Keras' progress bar in a terminal; in a log or a pipe, one plain line when it is done.
+
+    Returns a function `advance(steps)` that threads may call together.
+    """
+    progbar = keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2, unit_name="step")
+    lock = threading.Lock()
+
+    def advance(steps):
+        with lock:
+            progbar.add(steps)
+
+    advance.progbar = progbar
+    return advance
+
+
+def in_parallel(function, items):
+    """`map(function, items)` on one thread per CPU core, results in order.
+
+    TensorFlow releases Python's lock while a compiled call runs, so independent runs train side
+    by side; each borrows its own actor (see `_agent`), and a run does not depend on which
+    actor trained it or what ran on it before.
+    """
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(function, items))
 
 
 def train_setting(means, *, runs, seed, steps, title, **train_kwargs):
@@ -493,17 +533,14 @@ def train_setting(means, *, runs, seed, steps, title, **train_kwargs):
     Returns (histories of shape (runs, steps + 1, arms), dead flag per run, steps per second).
     """
     print(title)
-    progbar = progress_bar(runs * steps)
-    histories = np.empty((runs, steps + 1, len(means)), np.float32)
+    advance = progress_bar(runs * steps)
     start = time.perf_counter()
-    for run in range(runs):
-        histories[run] = train(
-            means,
-            seed=seed + run,
-            steps=steps,
-            on_progress=lambda done, run=run: progbar.update(run * steps + done),
-            **train_kwargs,
+    histories = np.stack(
+        in_parallel(
+            lambda run: train(means, seed=seed + run, steps=steps, on_progress=advance, **train_kwargs),
+            range(runs),
         )
+    )
     seconds = time.perf_counter() - start
     hidden_layers = train_kwargs.get("hidden_layers", 2)
     dead = np.array([is_dead(alive_units(seed + run, hidden_layers)) for run in range(runs)])
@@ -543,31 +580,28 @@ def gradient_bandit(alpha, with_baseline, baseline="including"):
     )
 
 
-def optimal_action_curves(variants, *, runs, steps, seed, progbar=None):
+def optimal_action_curves(variants, *, runs, steps, seed, progress=None):
     """For each variant {key: train() arguments}: the mean over runs of pi_t(optimal arm), the
     probability of playing the optimal arm at step t = 1..steps, as an array of shape (steps,).
 
     That is the expectation of the book's "% optimal action" (the fraction of runs that chose
     the optimal arm at step t), without the noise of sampling one action per run. Run r uses
     seed + r and row r of `sutton_barto_testbed(runs, seed=seed)` in every variant. The
-    variants are trained side by side, one thread per CPU core.
+    variants are trained side by side (see `in_parallel`); `progress(steps)` is called after
+    every run.
     """
     true_values = sutton_barto_testbed(runs, seed=seed)
-    lock = threading.Lock()
 
     def curve(train_kwargs):
         total = np.zeros(steps)
         for run, q in enumerate(true_values):
             history = train(q, stddev=1.0, steps=steps, seed=seed + run, **train_kwargs)
             total += history[:steps, np.argmax(q)]  # row t - 1: the policy used at step t
-            if progbar is not None:
-                with lock:
-                    progbar.add(steps)
+            if progress is not None:
+                progress(steps)
         return total / runs
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        curves = pool.map(curve, variants.values())
-        return dict(zip(variants, curves))
+    return dict(zip(variants, in_parallel(curve, variants.values())))
 
 
 def sutton_barto_figure_2_5(runs=2000, steps=1000, seed=0):
@@ -1003,10 +1037,13 @@ def sutton_barto(args):
     }
     runs, steps = args.runs, args.steps
     print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x {len(variants)} curves")
-    progbar = progress_bar(len(variants) * runs * steps)
     start = time.perf_counter()
     curves = optimal_action_curves(
-        variants, runs=runs, steps=steps, seed=args.seed, progbar=progbar
+        variants,
+        runs=runs,
+        steps=steps,
+        seed=args.seed,
+        progress=progress_bar(len(variants) * runs * steps),
     )
     seconds = time.perf_counter() - start
     print()

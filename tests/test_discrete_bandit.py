@@ -188,11 +188,13 @@ def test_a_run_is_the_same_whatever_its_length():
 
 def test_a_fresh_run_starts_from_the_weights_build_actor_gives():
     db.train([1.0, 2.0, 3.0, 4.0], steps=30, seed=6)  # leaves trained weights behind
-    agent = db._agent(4, "none", 2, "adam", False)
-    agent.reset(tf.constant(9, tf.int64), tf.constant(1e-3))
+    with db._agent(4, "none", 2, "adam", False) as agent:
+        agent.reset(tf.constant(9, tf.int64), tf.constant(1e-3))
+        weights = agent.actor.get_weights()
+        moments = [v.numpy() for v in agent.optimizer.variables[2:]]  # Adam's
     fresh = db.build_actor(4, seed=9).get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(agent.actor.get_weights(), fresh))
-    assert all(not np.any(v.numpy()) for v in agent.optimizer.variables[2:])  # Adam's moments
+    assert all(np.array_equal(a, b) for a, b in zip(weights, fresh))
+    assert not any(np.any(m) for m in moments)
 
 
 def test_eager_runs_have_the_statistics_of_compiled_runs():
@@ -220,7 +222,8 @@ def test_many_settings_and_lengths_trigger_no_retracing(caplog):
             for steps in (3, 17, db.CHUNK + 1):
                 db.train(list(range(num_arms)), steps=steps, seed=steps)
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
-    assert db._agent(7, "none", 2, "adam", False).play.experimental_get_tracing_count() == 1
+    with db._agent(7, "none", 2, "adam", False) as agent:
+        assert agent.play.experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize(
@@ -315,7 +318,8 @@ def test_a_dead_network_learns_with_its_output_bias_only():
     seed = 2  # dead: no unit of the second hidden layer is on (see the test above)
     start = db.build_actor(4, seed).get_weights()
     history = db.train([1.0, 2.0, 3.0, 4.0], steps=300, seed=seed)
-    end = db._agent(4, "none", 2, "adam", False).actor.get_weights()
+    with db._agent(4, "none", 2, "adam", False) as agent:  # the one train() just returned
+        end = agent.actor.get_weights()
     for before, after in zip(start[:-1], end[:-1]):  # hidden kernels and biases, output kernel
         assert np.array_equal(before, after)
     assert not np.array_equal(start[-1], end[-1])  # the output bias moved
@@ -414,9 +418,9 @@ def test_progress_is_a_bar_in_a_terminal_and_plain_lines_in_a_log(monkeypatch):
         def flush(self):
             pass
 
-    assert db.progress_bar(10).verbose == 2  # pytest captures stdout: not a terminal
+    assert db.progress_bar(10).progbar.verbose == 2  # pytest captures stdout: not a terminal
     monkeypatch.setattr(sys, "stdout", Terminal())
-    assert db.progress_bar(10).verbose == 1
+    assert db.progress_bar(10).progbar.verbose == 1
 
 
 @pytest.mark.parametrize(
