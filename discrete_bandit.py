@@ -653,7 +653,7 @@ def _curve(ax, steps, values, color, label, **line):
 
 
 def _runs_note(runs):
-    return "one run" if runs == 1 else f"{runs} runs: mean, 10th-90th percentile band"
+    return "one run" if runs == 1 else f"{runs} runs: mean and 10th-90th percentile band"
 
 
 def _save(fig, path):
@@ -667,8 +667,8 @@ def plot_final_probabilities(results, path):
     Dead runs (see `alive_units`) are drawn as crosses; the best arm(s) are starred.
     """
     runs, rows = results[0][1].shape[:2]
-    runs_text = "one run" if runs == 1 else f"{runs} runs: mean as bars, each run as a dot"
-    fig, axes = _panels(len(results), f"Action probabilities after {rows - 1:,} steps ({runs_text})")
+    note = "" if runs == 1 else f"\n{runs} runs: bars show the mean, dots single runs"
+    fig, axes = _panels(len(results), f"Action probabilities after {rows - 1:,} steps{note}")
     rng = np.random.default_rng(0)  # horizontal jitter of the dots, the same in every figure
     for ax, (means, histories, dead) in zip(axes, results):
         num_arms = len(means)
@@ -703,7 +703,7 @@ def plot_learning_curves(results, path):
     """Each arm's probability over the steps, one panel per setting: the mean over runs with
     its band, and the first run (seed --seed) as a thin line, as in the article's figures."""
     runs = results[0][1].shape[0]
-    title = "Learning curves" + ("" if runs == 1 else f" ({_runs_note(runs)}; thin: first run)")
+    title = "Learning curves" + ("" if runs == 1 else f"\n{_runs_note(runs)}; thin line: the first run")
     fig, axes = _panels(len(results), title)
     for ax, (means, histories, _) in zip(axes, results):
         stride = max(1, histories.shape[1] // MAX_POINTS)
@@ -732,7 +732,7 @@ def plot_baseline_comparison(comparisons, path):
     """Best arm's probability over training, with and without the baseline, per setting."""
     runs = comparisons[0][1].shape[0]
     fig, axes = _panels(
-        len(comparisons), f"REINFORCE with and without a baseline ({_runs_note(runs)})"
+        len(comparisons), f"REINFORCE with and without a baseline\n{_runs_note(runs)}"
     )
     for ax, (means, plain, with_baseline) in zip(axes, comparisons):
         stride = max(1, plain.shape[1] // MAX_POINTS)
