@@ -254,8 +254,8 @@ def train(
 # =============================================================================
 # Why XLA. Compiled by XLA (`jit_compile=True`), the whole loop becomes one fused program of
 # a few microseconds a step, against tens of milliseconds eagerly. It costs a compilation of
-# about a second, once per actor shape and mode, and three things in the loop are written
-# the way XLA needs them:
+# about a second, once per kind of actor, and two things in the loop are written the way XLA
+# needs them:
 # - `while step < ...`, not `for i in tf.range(num_steps)`: AutoGraph passes the range's
 #   length as `maximum_iterations`, which XLA must know when it compiles, so every new chunk
 #   length would compile anew. The history buffer has one fixed length, CHUNK, for the same
@@ -263,8 +263,9 @@ def train(
 # - `tf.gather(x, action)`, not `x[action]`: Python indexing with a computed index makes XLA
 #   treat everything the index depends on (the seed, the actor's weights) as a compile-time
 #   constant, and so compile again at every call.
-# XLA draws other random numbers than TensorFlow's kernels from the same seed, so a run with
-# `--eager` is another sample of the same process, not the compiled run step by step.
+# One difference remains: XLA draws other random numbers than TensorFlow's kernels from the
+# same seed, so a run with `--eager` is another sample of the same process, not the compiled
+# run step by step.
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 MAX_SEED = 2**31 - 1  # stateless random ops take int32 seeds
@@ -362,7 +363,9 @@ def _play_in_chunks(agent, means, stddev, seed, steps, on_progress):
             # Eagerly, NaN weights make the sampled arm out of range before the check below.
             if all(np.isfinite(w).all() for w in agent.actor.get_weights()):
                 raise
-            raise _diverged(f"during steps {first_step + 1:,} to {first_step + num_steps:,}")
+            raise _diverged(
+                f"during steps {first_step + 1:,} to {first_step + num_steps:,}"
+            ) from None
         history[first_step : first_step + num_steps] = probs.numpy()[:num_steps]
         history[first_step + num_steps] = final.numpy()
         _check_finite(history[first_step : first_step + num_steps + 1], first_step)
@@ -450,8 +453,10 @@ def _is_int(x):
 
 
 def _is_real(x):
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and (
-        math.isfinite(x)
+    return (
+        isinstance(x, (int, float, np.integer, np.floating))
+        and not isinstance(x, bool)
+        and (math.isfinite(x))
     )
 
 
@@ -537,7 +542,9 @@ def train_setting(means, *, runs, seed, steps, title, **train_kwargs):
     start = time.perf_counter()
     histories = np.stack(
         in_parallel(
-            lambda run: train(means, seed=seed + run, steps=steps, on_progress=advance, **train_kwargs),
+            lambda run: train(
+                means, seed=seed + run, steps=steps, on_progress=advance, **train_kwargs
+            ),
             range(runs),
         )
     )
@@ -681,8 +688,16 @@ def plot_final_probabilities(results, path):
             for runs_shown, marker, label in ((~dead, "o", "one run"), (dead, "x", "dead network")):
                 if runs_shown.any():
                     x = (arms + jitter[runs_shown]).ravel()
-                    ax.scatter(x, final[runs_shown].ravel(), s=9, c="black", marker=marker,
-                               linewidths=0.8, label=label, zorder=3)
+                    ax.scatter(
+                        x,
+                        final[runs_shown].ravel(),
+                        s=9,
+                        c="black",
+                        marker=marker,
+                        linewidths=0.8,
+                        label=label,
+                        zorder=3,
+                    )
         best = best_arms(means)
         ax.plot(best, np.full(len(best), 1.05), "k*", markersize=10, label="best arm")
         ax.axhline(1 / num_arms, color="gray", linestyle=":", label="uniform start")
@@ -703,7 +718,9 @@ def plot_learning_curves(results, path):
     """Each arm's probability over the steps, one panel per setting: the mean over runs with
     its band, and the first run (seed --seed) as a thin line, as in the article's figures."""
     runs = results[0][1].shape[0]
-    title = "Learning curves" + ("" if runs == 1 else f"\n{_runs_note(runs)}; thin line: the first run")
+    title = "Learning curves" + (
+        "" if runs == 1 else f"\n{_runs_note(runs)}; thin line: the first run"
+    )
     fig, axes = _panels(len(results), title)
     for ax, (means, histories, _) in zip(axes, results):
         stride = max(1, histories.shape[1] // MAX_POINTS)
@@ -714,8 +731,11 @@ def plot_learning_curves(results, path):
             if len(means) <= LABELLED_ARMS or arm in best:
                 label = f"arm {arm} (mean {means[arm]:g}{', best' if arm in best else ''})"
             else:
-                label = f"the other {len(means) - len(best)} arms" if arm == min(
-                    set(range(len(means))) - set(best)) else None
+                label = (
+                    f"the other {len(means) - len(best)} arms"
+                    if arm == min(set(range(len(means))) - set(best))
+                    else None
+                )
             _curve(ax, steps, thinned[:, :, arm], color, label, linewidth=1.2)
             if runs > 1:
                 ax.plot(steps, thinned[0, :, arm], color=color, linewidth=0.5, alpha=0.8)
@@ -771,13 +791,21 @@ def plot_sutton_barto(curves, runs, path):
     for key, curve in curves.items():
         steps = np.arange(1, len(curve) + 1)
         if key in SUTTON_BARTO_LABELS:
-            style = dict(color="tab:brown", linestyle=":") if key == "previous" else dict(
-                color="black", linewidth=1)
+            style = (
+                dict(color="tab:brown", linestyle=":")
+                if key == "previous"
+                else dict(color="black", linewidth=1)
+            )
             ax.plot(steps, 100 * curve, label=SUTTON_BARTO_LABELS[key], **style)
         else:
             alpha, with_baseline = key
-            ax.plot(steps, 100 * curve, "-" if with_baseline else "--", color=colors[alpha],
-                    label=_curve_label(alpha, with_baseline))
+            ax.plot(
+                steps,
+                100 * curve,
+                "-" if with_baseline else "--",
+                color=colors[alpha],
+                label=_curve_label(alpha, with_baseline),
+            )
     ax.set_xlabel("steps")
     ax.set_ylabel("% optimal action (expected)")
     ax.set_ylim(0, 100)
@@ -1052,8 +1080,10 @@ def sutton_barto(args):
     print(header)
     print("-" * len(header))
     for key, curve in curves.items():
-        print(f"{SUTTON_BARTO_LABELS.get(key) or _curve_label(*key):<52}"
-              + "".join(f"{100 * curve[t - 1]:>8.1f}" for t in checkpoints))
+        print(
+            f"{SUTTON_BARTO_LABELS.get(key) or _curve_label(*key):<52}"
+            + "".join(f"{100 * curve[t - 1]:>8.1f}" for t in checkpoints)
+        )
     print(f"% optimal action: mean over runs of pi_t(optimal arm). {seconds:.1f} s.")
     return {"sutton_barto_figure_2_5.png": (plot_sutton_barto, curves, runs)}
 
@@ -1076,15 +1106,21 @@ def benchmark(args):
     compiled = min(seconds(run(25_000)) - seconds(run(5_000)) for _ in range(3)) / 20_000
     per_run = seconds(lambda: [train(means, steps=1, seed=s) for s in range(1_000)]) / 1_000
     thousand = seconds(lambda: [train(means, steps=1_000, seed=s) for s in range(1_000)])
-    side_by_side = seconds(lambda: in_parallel(lambda s: train(means, steps=1_000, seed=s), range(1_000)))
+    side_by_side = seconds(
+        lambda: in_parallel(lambda s: train(means, steps=1_000, seed=s), range(1_000))
+    )
     eager = (seconds(run(400, eager=True)) - seconds(run(100, eager=True))) / 300
     print(f"  eager     {eager * 1e6:10,.1f} us/step   (t(400) - t(100)) / 300")
-    print(f"  compiled  {compiled * 1e6:10,.2f} us/step   (t(25,000) - t(5,000)) / 20,000, best of 3")
+    print(
+        f"  compiled  {compiled * 1e6:10,.2f} us/step   (t(25,000) - t(5,000)) / 20,000, best of 3"
+    )
     print(f"  speed-up  {eager / compiled:10,.0f}x")
     print(f"  cold      {cold:10,.2f} s for the first 10,000-step train(), XLA compile included")
     print(f"  per run   {per_run * 1e3:10,.2f} ms besides its steps (fresh weights and optimizer)")
-    print(f"  1,000 runs x 1,000 steps: {thousand:.2f} s one after the other, "
-          f"{side_by_side:.2f} s side by side on {os.cpu_count()} cores")
+    print(
+        f"  1,000 runs x 1,000 steps: {thousand:.2f} s one after the other, "
+        f"{side_by_side:.2f} s side by side on {os.cpu_count()} cores"
+    )
 
 
 def main(argv=None):

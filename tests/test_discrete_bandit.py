@@ -110,7 +110,11 @@ def test_one_sgd_step_of_the_bias_only_actor_is_sutton_bartos_equation_2_12(base
         h = preferences.numpy()[0].astype(np.float64)
         pi = np.exp(h) / np.exp(h).sum()
         _, reward = db.reinforce_step(
-            actor, optimizer, tf.constant(means), tf.constant(0.0), tf.constant([seed, 0]),
+            actor,
+            optimizer,
+            tf.constant(means),
+            tf.constant(0.0),
+            tf.constant([seed, 0]),
             lambda r: baseline,
         )
         action = means.index(float(reward))
@@ -166,17 +170,27 @@ def test_same_seed_same_run_whatever_ran_before(baseline):
     assert not np.array_equal(first, other)
 
 
-def test_same_seed_same_run_in_another_process():
+def history_from_another_process(train_call, **env):
+    """The bytes of `db.train(...)` (`train_call` is its argument list) run in a new process."""
     code = (
         f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import discrete_bandit as db; "
-        "sys.stdout.write(db.train([1.0, 2.0, 0.5], steps=1500, seed=4, baseline=True).tobytes().hex())"
+        f"sys.stdout.write(db.train({train_call}).tobytes().hex())"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=newcomer_env()
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**newcomer_env(), **env},
     )
     assert result.returncode == 0, result.stderr
+    return bytes.fromhex(result.stdout)
+
+
+def test_same_seed_same_run_in_another_process():
+    there = history_from_another_process("[1.0, 2.0, 0.5], steps=1500, seed=4, baseline=True")
     here = db.train([1.0, 2.0, 0.5], steps=1500, seed=4, baseline=True)
-    assert bytes.fromhex(result.stdout) == here.tobytes()
+    assert there == here.tobytes()
 
 
 def test_a_run_is_the_same_whatever_its_length():
@@ -387,8 +401,19 @@ def run_cli(*args, cwd=None, env=None):
 def test_cli_trains_two_settings_and_writes_both_figures(tmp_path):
     out = tmp_path / "figs"
     result = run_cli(
-        "--means", "1", "2", "--means", "3", "1", "0", "--steps", "40", "--runs", "2",
-        "--out", str(out),
+        "--means",
+        "1",
+        "2",
+        "--means",
+        "3",
+        "1",
+        "0",
+        "--steps",
+        "40",
+        "--runs",
+        "2",
+        "--out",
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     for name in ("final_probabilities.png", "learning_curves.png"):
@@ -401,19 +426,10 @@ def test_cli_trains_two_settings_and_writes_both_figures(tmp_path):
 
 
 def test_compiled_runs_are_the_same_with_onednn_on_and_off():
-    code = (
-        f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import discrete_bandit as db; "
-        "sys.stdout.write(db.train([1.0, 0.9, 0.9, 1.0], steps=2000, seed=1).tobytes().hex())"
-    )
-    outputs = []
-    for onednn in ("0", "1"):
-        env = {**newcomer_env(), "TF_ENABLE_ONEDNN_OPTS": onednn}
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
-        )
-        assert result.returncode == 0, result.stderr
-        outputs.append(result.stdout)
-    assert outputs[0] == outputs[1]
+    call = "[1.0, 0.9, 0.9, 1.0], steps=2000, seed=1"
+    off = history_from_another_process(call, TF_ENABLE_ONEDNN_OPTS="0")
+    on = history_from_another_process(call, TF_ENABLE_ONEDNN_OPTS="1")
+    assert on == off
 
 
 def test_progress_is_a_bar_in_a_terminal_and_plain_lines_in_a_log(monkeypatch):
@@ -534,8 +550,20 @@ def test_cli_runs_1_gives_the_single_run_view(tmp_path, capsys):
 
 
 def test_cli_compare_baseline_writes_its_figure(tmp_path):
-    db.main(["--compare-baseline", "--runs", "2", "--steps", "20", "--means", "5", "6",
-             "--out", str(tmp_path)])
+    db.main(
+        [
+            "--compare-baseline",
+            "--runs",
+            "2",
+            "--steps",
+            "20",
+            "--means",
+            "5",
+            "6",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert (tmp_path / "baseline_comparison.png").read_bytes().startswith(PNG_MAGIC)
     assert not (tmp_path / "learning_curves.png").exists()
 
