@@ -918,7 +918,8 @@ def parse_args(argv=None):
         "--sutton-barto",
         action="store_true",
         help="reproduce Sutton & Barto's Figure 2.5 (gradient bandit, 10-armed testbed) and "
-        "write sutton_barto_figure_2_5.png",
+        "write sutton_barto_figure_2_5.png; its own bandits and learning rates, your --runs, "
+        "--steps and --seed",
     )
     mode.add_argument(
         "--benchmark",
@@ -928,6 +929,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
 
     book = args.sutton_barto
+    if book and args.means:
+        parser.error("--sutton-barto draws its own means (the 10-armed testbed); drop --means")
     args.steps = args.steps if args.steps is not None else (1_000 if book else 10_000)
     args.runs = args.runs if args.runs is not None else (2_000 if book else 10)
     args.means = args.means or [list(s) for s in DEFAULT_SETTINGS]

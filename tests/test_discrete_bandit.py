@@ -474,6 +474,7 @@ def test_progress_is_a_bar_in_a_terminal_and_plain_lines_in_a_log(monkeypatch):
         ["--no-such-option"],
         ["--baseline", "--compare-baseline"],
         ["--sutton-barto", "--eager"],
+        ["--sutton-barto", "--means", "1", "2"],
         ["--sutton-barto", "--runs", "200000"],
     ],
 )
