@@ -817,10 +817,12 @@ def plot_sutton_barto(curves, runs, path):
 
 def _format_means(means):
     """[1, 2, 3] in short; beyond 6 arms the first three and the last two: [1, 2, 3, ..., 9, 10]."""
-    shown = [f"{m:g}" for m in means]
-    if len(shown) > 6:
-        shown = shown[:3] + ["..."] + shown[-2:]
-    return "[" + ", ".join(shown) + "]"
+    return "[" + ", ".join(_shorten([f"{m:g}" for m in means])) + "]"
+
+
+def _shorten(items):
+    """A list of one entry per arm, cut to its first three and last two beyond 6 arms."""
+    return items if len(items) <= 6 else items[:3] + ["..."] + items[-2:]
 
 
 # =============================================================================
@@ -937,14 +939,7 @@ def parse_args(argv=None):
     try:
         for means in args.means:
             check_setting(means)
-        check_arguments(
-            stddev=args.stddev,
-            steps=args.steps,
-            learning_rate=args.learning_rate,
-            seed=args.seed,
-            hidden_layers=args.hidden_layers,
-            optimizer=args.optimizer,
-        )
+        check_arguments(seed=args.seed, **training_options(args))
         if args.runs < 1:
             raise ValueError(f"runs must be an integer >= 1, got {args.runs}")
         if args.seed + args.runs - 1 > MAX_SEED:
@@ -960,6 +955,17 @@ def parse_args(argv=None):
                 parser.error(f"--out {args.out}: {folder} exists and is not a folder")
             break
     return args
+
+
+def training_options(args):
+    """The command line's train() arguments that every run of a command shares."""
+    return dict(
+        stddev=args.stddev,
+        steps=args.steps,
+        learning_rate=args.learning_rate,
+        hidden_layers=args.hidden_layers,
+        optimizer=args.optimizer,
+    )
 
 
 def check_command_size(args):
@@ -1010,10 +1016,7 @@ def print_summary(results, steps_per_second):
 
 
 def _format_probabilities(probs):
-    shown = [f"{p:.2f}" for p in probs]
-    if len(shown) > 6:
-        shown = shown[:3] + ["..."] + shown[-2:]
-    return " ".join(shown)
+    return " ".join(_shorten([f"{p:.2f}" for p in probs]))
 
 
 def run_experiments(args, baseline):
@@ -1025,13 +1028,9 @@ def run_experiments(args, baseline):
             runs=args.runs,
             seed=args.seed,
             title=f"means = {_format_means(means)}" + (" with baseline" if baseline else ""),
-            stddev=args.stddev,
-            steps=args.steps,
-            learning_rate=args.learning_rate,
-            hidden_layers=args.hidden_layers,
-            optimizer=args.optimizer,
             eager=args.eager,
             baseline=baseline,
+            **training_options(args),
         )
         results.append((means, histories, dead))
         speeds.append(steps_per_second)
