@@ -174,7 +174,8 @@ def train(means, *, stddev=1.0, steps=10_000, learning_rate=1e-3, seed=0, baseli
     arguments, bit for bit. `eager=True` runs `train_step_by_step` itself, else XLA runs its step.
     Beyond the article: `baseline` False, True (the average of earlier rewards, `--baseline`) or a
     name in BASELINES; `hidden_layers`; `optimizer` "adam" or "sgd"; `on_progress(n)`, called
-    after every n steps. Raises ValueError for bad arguments, TrainingDiverged if training does."""
+    after every n steps. Raises ValueError for bad arguments, TrainingDiverged for weights that
+    stop being finite numbers."""
     means, baseline = check_setting(means), baseline_name(baseline)
     check_arguments(stddev=stddev, steps=steps, learning_rate=learning_rate, seed=seed,
                     baseline=baseline, hidden_layers=hidden_layers, optimizer=optimizer,
@@ -731,8 +732,8 @@ def parse_args(argv=None):
     mode = parser.add_mutually_exclusive_group().add_argument
     mode("--compare", nargs="+", metavar=("KNOB", "VALUE"), action="append",
          help=f"train every setting once per value of one knob ({', '.join(KNOBS)}) with the "
-         "same seeds, print a table and write compare_<knob>.png; with no values, optimizer "
-         "compares adam and sgd, baseline none and --baseline's")
+         "same seeds, print a table and write compare_<knob>.png (e.g. compare_learning_rate.png);"
+         " with no values, optimizer compares adam and sgd, baseline none and --baseline's")
     mode("--sutton-barto", action="store_true", help="redraw Sutton & Barto's Figure 2.5 "
          "(sutton_barto_figure_2_5.png): its bandits and step sizes; your --runs, --steps, --seed")
     mode("--benchmark", action="store_true",
@@ -978,8 +979,8 @@ def main(argv=None):
     except TrainingDiverged as error:  # raised before any figure is written
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"interrupted: {_written(written)}", file=sys.stderr)
+    except KeyboardInterrupt:  # in a terminal, end the progress bar's line first
+        print("\n" * sys.stdout.isatty() + f"interrupted: {_written(written)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Python's recipe (signal module docs); then exit as a program stopped by SIGPIPE does.
