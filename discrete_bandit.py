@@ -173,9 +173,8 @@ def train(means, *, stddev=1.0, steps=10_000, learning_rate=1e-3, seed=0, baseli
     """Train a fresh actor; returns what `train_step_by_step` returns, the same array for the same
     arguments, bit for bit. `eager=True` runs `train_step_by_step` itself, else XLA runs its step.
     Beyond the article: `baseline` False, True (the average of earlier rewards, `--baseline`) or a
-    name in BASELINES; `hidden_layers`; `optimizer` "adam" or "sgd"; `on_progress(n)`, called
-    after every n steps. Raises ValueError for bad arguments, TrainingDiverged for weights that
-    stop being finite numbers."""
+    name in BASELINES; `hidden_layers`; `optimizer` "adam" or "sgd"; `on_progress(n)` after every
+    n steps. Raises ValueError for bad arguments, TrainingDiverged for weights no longer finite."""
     means, baseline = check_setting(means), baseline_name(baseline)
     check_arguments(stddev=stddev, steps=steps, learning_rate=learning_rate, seed=seed,
                     baseline=baseline, hidden_layers=hidden_layers, optimizer=optimizer,
@@ -346,7 +345,8 @@ class TrainingDiverged(ArithmeticError):
 
 
 def check_finite(policies, first_step):
-    """Raise TrainingDiverged unless every row (the policy after first_step + row updates) is."""
+    """Raise TrainingDiverged unless each row (the policy after first_step + row updates) is
+    made of finite numbers."""
     bad = ~np.isfinite(policies).all(axis=1)
     if bad.any():
         raise TrainingDiverged(f"after {first_step + int(np.argmax(bad)):,} updates")
