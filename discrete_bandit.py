@@ -486,6 +486,13 @@ def gradient_bandit(alpha, with_baseline, baseline="including"):
                 hidden_layers=0, optimizer="sgd")
 
 
+# What --sutton-barto trains: the book's four curves, with the article's actor and Adam (the
+# slowest, first), and where the baselines differ most: --baseline's leaves the current reward out.
+SUTTON_BARTO_VARIANTS = {"article": dict(learning_rate=1e-3),
+                         **{key: gradient_bandit(*key) for key in SUTTON_BARTO_CURVES},
+                         "previous": gradient_bandit(0.4, True, baseline="previous")}
+
+
 def sutton_barto_figure_2_5(runs=2000, steps=1000, seed=0, variants=None, progress=None):
     """Sutton & Barto's Figure 2.5 with the article's three steps: for each of the book's curves
     {(alpha, with_baseline): train() arguments}, or of `variants`, the mean over runs of
@@ -801,8 +808,8 @@ def variants(args):
 
 def check_command_size(args):
     """Refuse, with an estimate, a command that would train too long or not fit in memory."""
-    # --sutton-barto trains the book's four curves, the other baseline and the article's actor.
-    trainings = 4 + 2 if args.sutton_barto else len(args.means) * len(variants(args))
+    trainings = (len(SUTTON_BARTO_VARIANTS) if args.sutton_barto
+                 else len(args.means) * len(variants(args)))
     total, seconds = trainings * args.runs * args.steps, STEP_SECONDS[args.eager]
     if total * seconds > MAX_COMMAND_SECONDS:
         raise ValueError(
@@ -901,13 +908,7 @@ def compare(args):
 
 def sutton_barto(args):
     """Figure 2.5 of Sutton & Barto with the article's update, and the article's actor beside it."""
-    variants = {
-        "article": dict(learning_rate=1e-3),  # the article's actor and Adam; the slowest, first
-        **{key: gradient_bandit(*key) for key in SUTTON_BARTO_CURVES},
-        # Where the baselines differ most: --baseline's leaves the current reward out, the book's in
-        "previous": gradient_bandit(0.4, True, baseline="previous"),
-    }
-    runs, steps = args.runs, args.steps
+    runs, steps, variants = args.runs, args.steps, SUTTON_BARTO_VARIANTS
     print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x {len(variants)} curves")
     start = time.perf_counter()
     curves = sutton_barto_figure_2_5(runs, steps, args.seed, variants,
