@@ -1,19 +1,17 @@
-"""Discrete policy gradients (REINFORCE) on a multi-armed bandit, in TensorFlow 2.
-
-A runnable companion to "A Minimal Working Example for Discrete Policy Gradients in
-TensorFlow 2.0" (W. J. A. van Heeswijk, Towards Data Science, 2020). Part 1, from here down to
-the line that marks its end, is the article's example on its own and in the article's order: the
-pseudo-loss, the three-step update, the bandit, the actor and the training loop. The parts after
-it make the update fast, check the input, go beyond the article, plot the figures and parse the
-command line: `python discrete_bandit.py --help`. Importing the script trains and writes nothing.
-"""
+"""Discrete policy gradients (REINFORCE) on a multi-armed bandit, in TensorFlow 2: a runnable
+companion to "A Minimal Working Example for Discrete Policy Gradients in TensorFlow 2.0" (W. J. A.
+van Heeswijk, Towards Data Science, 2020). Part 1, down to the line that marks its end, is the
+article's example on its own and in its order: the pseudo-loss, the three-step update, the
+bandit, the actor and the training loop. The parts after it make it fast, check the input, go
+beyond the article, draw and parse the command line (`python discrete_bandit.py --help`).
+Importing the script trains and writes nothing."""
 
 import os
 
-# Both are read while TensorFlow is imported, so they come first. The first hides TensorFlow's
-# C++ start-up messages. The second keeps its oneDNN kernels off: CPUs with AVX-512 VNNI turn
-# them on by default, and then TensorFlow prints a notice at every start and rounds differently
-# from other CPUs. A network this small gains nothing from them. Set either one to override it.
+# Read while TensorFlow is imported, so first: hide TensorFlow's C++ start-up messages, and keep
+# its oneDNN kernels off (CPUs with AVX-512 VNNI turn them on, and TensorFlow then prints a notice
+# at every start and rounds differently). This small network gains nothing from them. Set either
+# variable yourself to override it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -66,20 +64,26 @@ STATE = tf.ones((1, 1))  # the bandit has a single state: the actor always sees 
 def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
     """Play the bandit once and update the actor. Returns (the probabilities played, reward).
 
-    `seed` is a pair of integers, (run, step): the step's random numbers depend on it alone.
-    `baseline` is subtracted from the reward: 0 in the article. (Part 4's baselines are numbers
-    or, as in Sutton & Barto's figures, a function of this very reward.)
+    `means` is a float32 tensor of shape (rows, arms): the article plays one bandit, one row, so
+    the probabilities come back as (1, arms) and the reward as (1,). (Part 2 feeds a row per
+    run to an actor with weights of its own per row, and trains many runs with this same step.)
+    `seed` is a pair (seed, step): stateless random ops give the same numbers for the same pair.
+    `baseline` is subtracted from the reward: not in the article, so 0. (Part 4's baselines
+    are numbers or, as in Sutton & Barto's figures, a function of this very reward.)
     """
     action_seed, reward_seed = tf.unstack(tf.random.experimental.stateless_split(seed))
     with tf.GradientTape() as tape:
         # The forward pass must happen on the tape: the tape can only differentiate what it saw.
-        log_probs = actor(STATE)[0]  # [0]: the one state in the batch
+        log_probs = actor(tf.ones((means.shape[0], 1)))  # the state, STATE, once per row
         # Sample an arm from pi (log-probabilities are valid logits), then play it (section 3).
-        action = tf.random.stateless_categorical(log_probs[None], 1, action_seed)[0, 0]
+        action = tf.random.stateless_categorical(log_probs, 1, action_seed)[:, 0]  # one per row
         reward = pull(means, stddev, action, reward_seed)
         if callable(baseline):
             baseline = baseline(reward)
-        loss = pseudo_loss(tf.gather(log_probs, action), reward - baseline)  # (i) the pseudo-loss
+        log_prob = tf.gather(log_probs, action, batch_dims=1)  # row r: log_probs[r, action[r]]
+        # (i) the pseudo-loss; summed over rows, so that an actor with weights of its own per
+        # row (Part 2) gives each row's weights the gradient of that row's loss
+        loss = tf.reduce_sum(pseudo_loss(log_prob, reward - baseline))
     grads = tape.gradient(loss, actor.trainable_variables)  # (ii) its gradient
     optimizer.apply_gradients(zip(grads, actor.trainable_variables))  # (iii) one optimizer step
     return tf.exp(log_probs), reward
@@ -91,65 +95,62 @@ def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
 
 
 def pull(means, stddev, action, seed):
-    """Play arm `action` once: a reward drawn from Normal(means[action], stddev)."""
-    return tf.gather(means, action) + stddev * tf.random.stateless_normal([], seed)
+    """Play arm action[r] of row r's bandit once: a reward from Normal(means[r, action[r]],
+    stddev) per row (`batch_dims=1` picks means[r, action[r]] in each row r)."""
+    return tf.gather(means, action, batch_dims=1) + stddev * tf.random.stateless_normal(
+        action.shape, seed)
 
 
-def build_actor(num_arms, seed=0, hidden_layers=2):
+def build_actor(num_arms, seed=0):
     """The article's actor: state 1 -> Dense(5, relu) -> Dense(5, relu) -> a probability per arm.
 
     As in the article's code, the hidden layers start from `he_normal` weights and zero biases;
     the same `seed` gives the same actor. The output layer starts with a zero kernel and a zero
     bias, so every logit is 0 whatever the hidden layers compute, and the softmax gives every arm
-    exactly 1 / num_arms: the article's "equal probability" start, for any number of arms.
+    exactly 1 / num_arms: the article's "equal probability" start, for any number of arms (the
+    article's code gets it from identical kernel columns, `Ones`).
 
     The output is log-softmax, the logarithm of the article's softmax: the same policy
     (pi = exp(output)), but it hands the pseudo-loss log pi directly, with no log(0).
     """
-    # One seeded stream for all layers: an integer seed would give every layer the same draws.
+    # One seeded stream for both layers: an integer seed would give each layer the same draws.
     he_normal = keras.initializers.HeNormal(seed=keras.random.SeedGenerator(seed))
     state = keras.Input(shape=(1,), name="state")
-    hidden = state
-    for _ in range(hidden_layers):
-        hidden = layers.Dense(5, activation="relu", kernel_initializer=he_normal)(hidden)
-    # hidden_layers=0 is Part 4's textbook case: the input is 1, so the kernel is the bias there.
+    hidden = layers.Dense(5, activation="relu", kernel_initializer=he_normal)(state)
+    hidden = layers.Dense(5, activation="relu", kernel_initializer=he_normal)(hidden)
     log_probs = layers.Dense(num_arms, activation="log_softmax", kernel_initializer="zeros",
-                             bias_initializer="zeros", use_bias=hidden_layers > 0)(hidden)
+                             bias_initializer="zeros")(hidden)
     return keras.Model(state, log_probs, name="actor")
 
 
 def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate=1e-3):
     """The article's training loop: a fresh actor and Adam, then `steps` REINFORCE updates,
-    run eagerly, one Python iteration per step (Part 2 compiles the same step).
+    run eagerly, one Python iteration per step (Part 2 compiles the same step for many runs).
 
     Returns the policy at every step, a float32 array of shape (steps + 1, len(means)): row t
     holds the action probabilities after t updates, so row 0 is the uniform start.
     """
     actor = build_actor(len(means), seed)
     optimizer = keras.optimizers.Adam(learning_rate)
-    means, stddev = tf.constant(means, tf.float32), tf.constant(stddev, tf.float32)
+    means = tf.constant([means], tf.float32)  # one bandit: a single row, (1, arms)
+    stddev = tf.constant(stddev, tf.float32)
     history = []
     for step in range(steps):
         probs, _ = reinforce_step(actor, optimizer, means, stddev, tf.constant([seed, step]))
-        history.append(probs)  # the policy that played this step, after `step` updates
+        history.append(probs[0])  # the policy that played this step, after `step` updates
     history.append(tf.exp(actor(STATE)[0]))  # and the policy after the last update
     return tf.stack(history).numpy()
 
 
 # ===== End of the article's example ==============================================================
-# Everything below serves it: speed, many runs, checks, experiments beyond the article, figures
-# and the command line. Part 1 needs none of these imports.
+# Below: speed, many runs, checks, beyond the article, figures, the command line. Part 1 needs
+# none of these imports.
 import argparse
-import collections
-import contextlib
+import functools
 import math
 import numbers
-import queue
 import sys
-import threading
-import time
 import timeit
-from concurrent.futures import CancelledError, ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -158,177 +159,144 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 
-# ===== Part 2. Faster: the same step compiled by XLA, and many runs side by side =================
-# Eagerly, a step of Part 1's loop takes some 20 ms; compiled by XLA (`jit_compile=True`), a few
-# microseconds, for a second of compiling once per kind of actor. The loop runs CHUNK steps a call
-# with `while step < ...` (XLA compiles anew for every `tf.range` length) and Part 1's
-# `tf.gather(x, action)` (`x[action]` compiles anew at every call): see the README's "Speed". XLA
-# draws other random numbers than TensorFlow, so a compiled run is another sample of the process.
+# ===== Part 2. Faster: many runs as one batch, in one loop compiled by XLA ======================
+# Part 1's loop takes some 20 ms a step. As JAX users `vmap` over seeds, the runs of a setting
+# train here as one population: the article's actor with a leading axis of runs on every weight.
+# Part 1's step sums the rows' losses, so each run's weights get their own gradient, and Adam and
+# SGD act on each number alone. XLA compiles CHUNK steps of all runs into one call, once per kind
+# of population: then about a microsecond a step per run, with other random numbers than eager.
 CHUNK = 1_000  # steps per call of the compiled loop
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+# XLA's newer CPU code generator compiles this loop some 0.5 s slower and runs it no faster.
+# TensorFlow 2.21 (what requirements.txt admits) knows the flag; your own XLA_FLAGS win.
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_use_fusion_emitters=false")
 
 
-def train(means, *, stddev=1.0, steps=10_000, learning_rate=1e-3, seed=0, baseline=False,
-          hidden_layers=2, optimizer="adam", eager=False, on_progress=None):
-    """Train a fresh actor; returns what `train_step_by_step` returns, the same array for the same
-    arguments, bit for bit. `eager=True` runs `train_step_by_step` itself, else XLA runs its step.
-    Beyond the article: `baseline` False, True (the average of earlier rewards, `--baseline`) or a
-    name in BASELINES; `hidden_layers`; `optimizer` "adam" or "sgd"; `on_progress(n)` after every
-    n steps. Raises ValueError for bad arguments, TrainingDiverged for weights no longer finite."""
-    means, baseline = check_setting(means), baseline_name(baseline)
+def build_population(runs, num_arms, hidden_layers=2):
+    """`runs` copies of the article's actor as one Keras model: a state in, log pi out per run."""
+    def dense(units, **kwargs):  # Dense with a leading axis of runs on its kernel and bias
+        return layers.EinsumDense("ri,rio->ro", units, **kwargs)
+
+    states = keras.Input(shape=(1,), batch_size=runs, name="states")
+    hidden = states
+    for _ in range(hidden_layers):
+        hidden = dense(5, activation="relu", bias_axes="ro")(hidden)
+    # With no hidden layer the input is 1, so the kernel holds a preference per arm: no bias.
+    log_probs = dense(num_arms, activation="log_softmax", bias_axes="ro" if hidden_layers else None)
+    return keras.Model(states, log_probs(hidden), name="population")
+
+
+def he_normal(shape, seed, layer):
+    """Keras' he_normal for a (runs, inputs, units) kernel, from the stream that build_actor(arms,
+    seed) draws hidden layer `layer` from: run 0 gets its kernel, run r the numbers after."""
+    return tf.random.stateless_truncated_normal(
+        shape, tf.stack([seed, layer]), stddev=math.sqrt(2 / shape[1]) / 0.87962566103423978)
+
+
+def train_runs(means, runs, *, stddev=1.0, steps=10_000, learning_rate=1e-3, seed=0,
+               baseline=False, hidden_layers=2, optimizer="adam", eager=False,
+               on_progress=lambda run_steps: None):
+    """Train `runs` fresh actors at once on `means` (a bandit, or a (runs, arms) array of one per
+    run): what `train_step_by_step` returns for each, (runs, steps + 1, arms). Run r depends on
+    (seed, r) alone; `eager=True` is `train_step_by_step` (one run). `baseline`: False, True
+    (`--baseline`) or a name in BASELINES; `on_progress(n)` after n run-steps. Raises
+    ValueError for bad arguments, TrainingDiverged for weights no longer finite."""
     check_arguments(stddev=stddev, steps=steps, learning_rate=learning_rate, seed=seed,
                     baseline=baseline, hidden_layers=hidden_layers, optimizer=optimizer,
-                    eager=eager)
-    check_history_size(steps + 1, len(means))
-    if eager:
+                    eager=eager, runs=runs)
+    if np.ndim(means) == 2 and len(means) != runs:
+        raise ValueError(f"a bandit per run needs {runs} rows of means, got {len(means)}")
+    means = np.array([check_setting(row) for row in (means if np.ndim(means) == 2
+                                                     else [means] * runs)], np.float32)
+    baseline = baseline_name(baseline)
+    check_history_size(steps + 1, means.shape[1], runs)
+    history = np.empty((runs, steps + 1, means.shape[1]), np.float32)
+    if eager:  # one run, from build_actor(arms, seed): as run 0 of a population starts
         try:
-            history = train_step_by_step(means, steps=steps, seed=seed, stddev=stddev,
-                                         learning_rate=learning_rate)
+            history[0] = train_step_by_step(list(means[0]), steps=steps, seed=seed,
+                                            stddev=stddev, learning_rate=learning_rate)
         except tf.errors.InvalidArgumentError:  # weights that are not numbers sample no arm
             raise TrainingDiverged("during training") from None
-        check_finite(history, first_step=0)
-        if on_progress is not None:
-            on_progress(steps)
-        return history
-    # Compiled: the agent's loop, CHUNK steps a call, always given tensors of the same types so
-    # that it is traced and compiled only once.
-    bandit = (tf.constant(means, tf.float32), tf.constant(stddev, tf.float32),
-              tf.constant(seed, tf.int32))
-    history = np.empty((steps + 1, len(means)), np.float32)
-    average_reward = tf.constant(0.0)
-    with _agent(len(means), baseline, hidden_layers, optimizer) as agent:
-        agent.reset(tf.constant(seed, tf.int64), tf.constant(learning_rate, tf.float32))
-        for first_step in range(0, steps, CHUNK):
-            if _cancelled.is_set():  # see `in_parallel`
-                raise CancelledError
-            num_steps = min(CHUNK, steps - first_step)
-            probs, average_reward, final = agent.play(
-                *bandit, tf.constant(first_step), tf.constant(num_steps), average_reward)
-            history[first_step : first_step + num_steps] = probs.numpy()[:num_steps]
-            history[first_step + num_steps] = final.numpy()
-            check_finite(history[first_step : first_step + num_steps + 1], first_step)
-            if on_progress is not None:
-                on_progress(num_steps)
-    return history
+        on_progress(steps)
+        return check_finite(history)
+    # Always tensors of the same types: the loop is traced and compiled once per kind.
+    agent = _agent(runs, means.shape[1], baseline, hidden_layers, optimizer)
+    agent.reset(seed, learning_rate)
+    bandit = tf.constant(means), tf.constant(stddev, tf.float32), tf.constant(seed)
+    average_reward = tf.zeros(runs)
+    for first_step in range(0, steps, CHUNK):
+        num_steps = min(CHUNK, steps - first_step)
+        probs, average_reward, final = agent.play(
+            *bandit, tf.constant(first_step), tf.constant(num_steps), average_reward)
+        history[:, first_step : first_step + num_steps] = probs.numpy()[:, :num_steps]
+        history[:, first_step + num_steps] = final.numpy()
+        on_progress(runs * num_steps)
+    return check_finite(history)
 
 
-# Idle agents (an actor, its optimizer and their compiled loop) by kind of run: each kind is
-# compiled once and reused by every later run; threads training side by side borrow one each.
-_idle_agents = collections.defaultdict(queue.LifoQueue)  # the last returned, first
+def train(means, **kwargs):
+    """One run: `train_runs(means, 1, ...)[0]`, of shape (steps + 1, arms)."""
+    return train_runs(means, 1, **kwargs)[0]
 
 
-@contextlib.contextmanager
-def _agent(*kind):
-    """Borrow an agent of this kind (num_arms, baseline, hidden_layers, optimizer) for a `with`."""
-    try:
-        agent = _idle_agents[kind].get_nowait()
-    except queue.Empty:
-        agent = _new_agent(*kind)
-    try:
-        yield agent
-    finally:
-        _idle_agents[kind].put(agent)
-
-
-def _new_agent(num_arms, baseline, hidden_layers, optimizer_name):
-    actor = build_actor(num_arms, hidden_layers=hidden_layers)
+@functools.cache  # each kind of population is built and compiled once, then reused
+def _agent(runs, num_arms, baseline, hidden_layers, optimizer_name):
+    """A population of this kind: its actor, optimizer, reset() and compiled loop, play()."""
+    actor = build_population(runs, num_arms, hidden_layers)
     optimizer = OPTIMIZERS[optimizer_name]()
     optimizer.build(actor.trainable_variables)
     baseline = BASELINES[baseline]
 
-    @tf.function  # not XLA: TensorFlow's own kernels draw the same weights as `build_actor`
     def reset(seed, learning_rate):
-        """Put back the weights `build_actor(num_arms, seed)` gives, and a fresh optimizer."""
-        if hidden_layers:  # rewind the seeded stream of he_normal (see build_actor) to `seed`
-            stream = actor.layers[1].kernel_initializer.seed
-            stream.state.assign(tf.cast(tf.stack([seed, 0]), stream.state.dtype))
-        for layer in actor.layers[1:]:
-            layer.kernel.assign(layer.kernel_initializer(layer.kernel.shape))
-            if layer.use_bias:
-                layer.bias.assign(layer.bias_initializer(layer.bias.shape))
-        for variable in optimizer.variables:  # step count and moment estimates back to zero
-            variable.assign(tf.zeros_like(variable))
+        """Fresh runs: every run's weights as build_actor draws them, and a fresh optimizer."""
+        *hidden, output = actor.layers[1:]
+        for layer_index, layer in enumerate(hidden):
+            layer.kernel.assign(he_normal(layer.kernel.shape, seed, layer_index))
+            layer.bias.assign(tf.zeros_like(layer.bias))
+        for variable in [*output.trainable_variables, *optimizer.variables]:
+            variable.assign(tf.zeros_like(variable))  # Adam's step count and moments, too
         optimizer.learning_rate.assign(learning_rate)
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=True, autograph=False)  # a plain tf.while_loop: nothing to convert
     def play(means, stddev, seed, first_step, num_steps, average_reward):
-        """num_steps (<= CHUNK) steps of a run; returns the policy played at each (later rows
-        unused), the average reward so far (the next chunk's start) and the policy at the end."""
-        history = tf.TensorArray(tf.float32, size=CHUNK)
-        step = first_step
-        while step < first_step + num_steps:
+        """num_steps (<= CHUNK) steps of all runs: policies played, average rewards, policies."""
+        def one_step(step, history, average_reward):
             count = tf.cast(step, tf.float32)  # rewards seen before this step
             probs, reward = reinforce_step(
                 actor, optimizer, means, stddev, tf.stack([seed, step]),
                 lambda reward: baseline(reward, average_reward, count))
-            history = history.write(step - first_step, probs)
             average_reward += (reward - average_reward) / (count + 1.0)
-            step += 1
-        return history.stack(), average_reward, tf.exp(actor(STATE)[0])
+            return step + 1, history.write(step - first_step, probs), average_reward
+
+        _, history, average_reward = tf.while_loop(
+            lambda step, *_: step < first_step + num_steps, one_step,
+            (first_step, tf.TensorArray(tf.float32, size=CHUNK), average_reward))
+        final = tf.exp(actor(tf.ones((runs, 1))))
+        return tf.transpose(history.stack(), (1, 0, 2)), average_reward, final
 
     return SimpleNamespace(actor=actor, optimizer=optimizer, reset=reset, play=play)
 
 
-# Set while `in_parallel` gives up (Ctrl-C, a closed pipe, an error): other runs stop at once.
-_cancelled = threading.Event()
-
-
-def in_parallel(function, items):
-    """`[function(item) for item in items]` on a thread per CPU core: TensorFlow releases Python's
-    lock while a compiled call runs, so runs train side by side, each on an actor of its own."""
-    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
-    futures = [pool.submit(function, item) for item in items]
-    try:
-        return [future.result() for future in futures]
-    except BaseException:
-        _cancelled.set()
-        raise
-    finally:
-        try:
-            pool.shutdown(cancel_futures=True)
-        finally:
-            _cancelled.clear()
-
-
 def progress_bar(target):
-    """Keras' progress bar (in a log or a pipe, one line at the end) as thread-safe `advance(n)`."""
-    progbar = keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2, unit_name="step")
-    lock = threading.Lock()
-
-    def advance(steps):
-        with lock:
-            progbar.add(steps)
-
-    advance.progbar = progbar
-    return advance
+    """Keras' progress bar: in a terminal, a bar; in a log or a pipe, one line at the end."""
+    return keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2, unit_name="step")
 
 
-def train_settings(settings, *, runs, seed, label="", eager=False, **train_kwargs):
-    """Train each setting `runs` times (seeds seed, seed+1, ...): compiled runs side by side, eager
-    ones one by one on this thread, where print() and a debugger work as usual. Returns
-    [(means, histories, dead flag per run)] and each setting's steps per second."""
-    steps = train_kwargs["steps"]
-    dead = np.array([is_dead(alive_units(seed + run, train_kwargs["hidden_layers"]))
-                     for run in range(runs)])
-    results, speeds = [], []
+def train_settings(settings, *, runs, seed, label="", **train_kwargs):
+    """`train_runs` for each setting, with a progress bar: [(means, histories, dead per run)]."""
+    dead = is_dead(alive_units(seed, runs, train_kwargs["hidden_layers"]))
+    results = []
     for means in settings:
         print(f"means = {format_means(means)}{label}", flush=True)
-        advance = progress_bar(runs * steps)
-        start = time.perf_counter()
-
-        def run(index):
-            return train(means, seed=seed + index, eager=eager, on_progress=advance,
-                         **train_kwargs)
-
-        histories = np.stack(list((map if eager else in_parallel)(run, range(runs))))
+        progress = progress_bar(runs * train_kwargs["steps"])
+        histories = train_runs(means, runs, seed=seed, on_progress=progress.add, **train_kwargs)
         results.append((means, histories, dead))
-        speeds.append(runs * steps / (time.perf_counter() - start))
-    return results, speeds
+    return results
 
 
 # ===== Part 3. Checks: bad input gets a message that says what is wrong, before any work =========
 MAX_SEED = 2**31 - 1  # stateless random ops take int32 seeds
-MAX_ARMS = 100
+MAX_ARMS = 10  # as in Sutton & Barto's testbed; and a colour of its own each, in every figure
 MAX_HIDDEN_LAYERS = 10
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_HISTORY_BYTES = 2**30  # the histories one call or command may keep in memory
@@ -344,12 +312,12 @@ class TrainingDiverged(ArithmeticError):
             "or a smaller --learning-rate")
 
 
-def check_finite(policies, first_step):
-    """Raise TrainingDiverged unless each row (the policy after first_step + row updates) is
-    made of finite numbers."""
-    bad = ~np.isfinite(policies).all(axis=1)
+def check_finite(histories):
+    """`histories` if all their policies are finite numbers, else raise TrainingDiverged."""
+    bad = ~np.isfinite(histories).all(axis=(0, 2))  # per step
     if bad.any():
-        raise TrainingDiverged(f"after {first_step + int(np.argmax(bad)):,} updates")
+        raise TrainingDiverged(f"after {int(np.argmax(bad)):,} updates")
+    return histories
 
 
 def check_setting(means):
@@ -362,35 +330,35 @@ def check_setting(means):
         raise ValueError(f"means must be numbers, got {means!r}") from None
     if not 2 <= len(values) <= MAX_ARMS:
         raise ValueError(f"a bandit needs 2 to {MAX_ARMS} arms, got {len(values)}")
-    if not all(math.isfinite(m) for m in values):
-        raise ValueError(f"means must be finite numbers, got {format_means(values)}")
-    if max(abs(m) for m in values) > FLOAT32_MAX:
-        raise ValueError(f"means must lie within +-{FLOAT32_MAX:.2g}, float32's range")
+    if not all(abs(m) <= FLOAT32_MAX for m in values):  # not infinite, not nan, float32
+        raise ValueError(f"means must be numbers within +-{FLOAT32_MAX:.2g}, float32's range, "
+                         f"got {format_means(values)}")
     return values
 
 
 def check_arguments(*, stddev, steps, learning_rate, seed, baseline="none", hidden_layers=2,
-                    optimizer="adam", eager=False):
+                    optimizer="adam", eager=False, runs=1):
     """Raise ValueError with a readable message for any invalid training argument."""
-    baseline = baseline_name(baseline)
-    if not _is_real(stddev) or not 0 <= stddev <= FLOAT32_MAX:
-        raise ValueError(f"stddev must be a number from 0 to {FLOAT32_MAX:.2g}, got {stddev!r}")
-    if not _is_int(steps) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     tiny = float(np.finfo(np.float32).tiny)
-    if not _is_real(learning_rate) or not tiny <= learning_rate <= FLOAT32_MAX:
-        raise ValueError(f"learning_rate must be a number from {tiny:.2g} to {FLOAT32_MAX:.2g} "
-                         f"(float32's range), got {learning_rate!r}")
-    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
-    if not _is_int(hidden_layers) or not 0 <= hidden_layers <= MAX_HIDDEN_LAYERS:
-        raise ValueError(f"hidden_layers must be an integer from 0 to {MAX_HIDDEN_LAYERS}, "
-                         f"got {hidden_layers!r}")
+    for name, value, kind, low, high in (
+            ("runs", runs, numbers.Integral, 1, math.inf),
+            ("stddev", stddev, numbers.Real, 0.0, FLOAT32_MAX),
+            ("steps", steps, numbers.Integral, 1, math.inf),
+            ("learning_rate", learning_rate, numbers.Real, tiny, FLOAT32_MAX),
+            ("seed", seed, numbers.Integral, 0, MAX_SEED),
+            ("hidden_layers", hidden_layers, numbers.Integral, 0, MAX_HIDDEN_LAYERS)):
+        # A bool is an integer to Python; not-a-number and infinity fail the range.
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
+            what = "an integer" if kind is numbers.Integral else "a number"
+            limits = (f">= {low}" if high == math.inf else f"from {low:.2g} to {high:.2g}"
+                      if isinstance(high, float) else f"from {low} to {high}")
+            raise ValueError(f"{name} must be {what} {limits}, got {value!r}")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    if eager and (baseline, hidden_layers, optimizer) != ("none", 2, "adam"):
+    article = (runs, baseline_name(baseline), hidden_layers, optimizer) == (1, "none", 2, "adam")
+    if eager and not article:
         raise ValueError("eager runs the article's loop as it is (train_step_by_step): "
-                         "no baseline, 2 hidden layers, adam")
+                         "one run, no baseline, 2 hidden layers, adam")
 
 
 def check_history_size(rows, arms, runs=1):
@@ -411,21 +379,83 @@ def baseline_name(baseline):
     return baseline
 
 
-def _is_int(x):
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+# ===== Part 4. Beyond the article: section 1 run, a baseline, dead networks, the textbook =======
+# Section 1 of the article, made visible: averaged over the actions the policy samples and their
+# rewards, the pseudo-loss's gradient is the gradient of the expected payoff J = sum_a pi(a) mu_a
+# (the policy gradient theorem; Sutton & Barto, 2.8). On a bandit the average is a sum over the
+# arms, so the exact gradient is one tape away, and so is the bias of the article's log(p + 1e-5).
+# Checked late in training on the article's [1, 2, 3, 4] shifted by +5, where 3 arms have p = 1e-5
+# and log(p + 1e-5) halves their gradient; the shift makes the bias large (it grows with the
+# payoffs, the gradient with their gaps) and gives the baseline something to remove.
+CHECKED_MEANS, CHECKED_POLICY = (6.0, 7.0, 8.0, 9.0), (1e-5, 1e-5, 1e-5, 1 - 3e-5)
+CHECKED_PLAYS = np.round(10 ** np.arange(0, 8.01, 0.5)).astype(np.int64)  # n = 1, 3, 10, ... 1e8
+CHECKED_REPEATS = 1_000  # estimates per n
+ESTIMATES = ("pseudo-loss", "with baseline", "article's +1e-5")
 
 
-def _is_real(x):  # not-a-number and infinity then fail the range checks that follow
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+def actor_at(policy, seed=0):
+    """`build_actor(arms, seed)` in float64 (float32 leaves the exact gradient 0.1% off), with an
+    output kernel that passes gradients back and a bias that makes log pi = log(policy)."""
+    weights = build_actor(len(policy), seed).get_weights()  # the float32 draws, copied
+    dtype_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float64")
+    try:
+        actor = build_actor(len(policy), seed)
+    finally:
+        keras.config.set_dtype_policy(dtype_policy)
+    actor.set_weights(weights)
+    output = actor.layers[-1]
+    output.kernel.assign(0.5 * np.random.default_rng(seed).standard_normal(output.kernel.shape))
+    output.bias.assign(np.log(policy) - actor(tf.cast(STATE, tf.float64))[0])
+    return actor
 
 
-# ===== Part 4. Beyond the article: a baseline, dead networks, the textbook, comparisons ==========
+def policy_gradient_check(means=CHECKED_MEANS, policy=CHECKED_POLICY, *, stddev=1.0,
+                          plays=CHECKED_PLAYS, repeats=CHECKED_REPEATS, seed=0, actor_seed=0):
+    """The exact policy gradient against `repeats` estimates from each number of plays n: the
+    mean of n single-play pseudo-loss gradients, the same with a baseline b = J subtracted from
+    each reward, and the article's, with log(p + 1e-5) in place of log pi.
+
+    Why an estimate costs one small product, whatever n: the pseudo-loss is linear in the reward,
+    so the mean of n single-play gradients depends on the plays only through each arm's count c_a
+    and reward sum R_a: it is sum_a (R_a / n) grad pseudo_loss(log pi(a), 1). The tape gives those
+    per-arm gradients once; c ~ Multinomial(n, pi) and R_a ~ Normal(c_a mu_a, sqrt(c_a) stddev)
+    are then drawn exactly as n plays would draw them. A baseline b turns R_a into R_a - b c_a.
+
+    Returns a namespace: estimates, (3, len(plays), repeats, weights), negated to estimate
+    grad J; exact; errors, (len(plays), 3), the mean of |estimate - exact| / |exact|; bias, the
+    article's expected estimate minus exact, and relative_bias; the plays: counts and sums."""
+    actor, means = actor_at(policy, actor_seed), np.asarray(means, np.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        log_probs = actor(tf.cast(STATE, tf.float64))[0]
+        payoff = tf.reduce_sum(tf.exp(log_probs) * means)  # J(theta)
+        # One play of each arm with reward 1: with log pi, and with the article's log(p + 1e-5).
+        losses = pseudo_loss(tf.stack([log_probs, tf.math.log(tf.exp(log_probs) + 1e-5)]), 1.0)
+    gradient = tape.gradient(payoff, actor.trainable_variables)
+    if not all(np.any(layer) for layer in gradient):
+        raise ValueError(f"actor seed {actor_seed}: a layer gets no gradient (a dead network)")
+    exact = np.concatenate([np.ravel(layer) for layer in gradient])  # every weight
+    # The gradient of each loss for each arm (pfor off: 10 times faster here).
+    per_arm = tape.jacobian(losses, actor.trainable_variables, experimental_use_pfor=False)
+    ours, article = -np.concatenate([np.reshape(g, (2, len(means), -1)) for g in per_arm], -1)
+    pi = np.exp(log_probs.numpy())
+    baseline = pi @ means  # a constant: the average payoff, which --baseline's average tracks
+    rng = np.random.default_rng(seed)
+    counts = np.stack([rng.multinomial(n, pi / pi.sum(), size=repeats) for n in plays])
+    sums = rng.normal(counts * means, np.sqrt(counts) * stddev)
+    n = np.asarray(plays)[:, None, None]
+    estimates = np.stack([sums / n @ ours, (sums - baseline * counts) / n @ ours,
+                          sums / n @ article])
+    size, bias = np.linalg.norm(exact), pi * means @ article - exact
+    errors = np.linalg.norm(estimates - exact, axis=-1).mean(axis=-1).T / size
+    return SimpleNamespace(plays=np.asarray(plays), estimates=estimates, exact=exact, bias=bias,
+                           errors=errors, relative_bias=np.linalg.norm(bias) / size, policy=pi,
+                           means=means, baseline=baseline, counts=counts, sums=sums)
 
 
 def best_arms(means):
     """Indices of the arm(s) with the highest mean payoff."""
-    means = np.asarray(means)
-    return np.flatnonzero(means == means.max())
+    return np.flatnonzero(np.asarray(means) == max(means))
 
 
 def best_arm_probability(history, means):
@@ -438,10 +468,9 @@ def band(values):
     return values.mean(axis=0), np.percentile(values, 10, axis=0), np.percentile(values, 90, axis=0)
 
 
-# A baseline b replaces the reward v in the pseudo-loss by v - b. If b does not depend on the
-# action played, the gradient stays unbiased and its variance drops (Sutton & Barto, 2.8). Each
-# is a function of (reward, average of the rewards before this step, their number): "previous"
-# is `--baseline`; "including" also counts this step's reward, as Sutton & Barto's figures do.
+# A baseline b replaces the reward v by v - b: if b does not depend on the action played, the
+# gradient stays unbiased and its variance drops (Sutton & Barto, 2.8). "previous" (--baseline)
+# is the average of earlier rewards; "including" counts this step's too, as the book's figures.
 BASELINES = {
     "none": lambda reward, average, count: 0.0,
     "previous": lambda reward, average, count: average,
@@ -449,72 +478,69 @@ BASELINES = {
 }
 
 
-# Why some runs learn slower. The input is always 1, so each hidden ReLU unit is on or off from
-# the start, and a unit that is off passes no gradient back. When every unit of the last hidden
-# layer is off, the hidden layers and the output kernel get zero gradients for good: the actor
-# is a softmax over the output layer's bias alone, a much slower learner. We call it dead.
-def alive_units(seed, hidden_layers=2):
-    """How many units of each hidden layer are on (output > 0) at the start of run `seed`."""
-    if hidden_layers == 0:
-        return []
-    with _agent(2, "none", hidden_layers, "adam") as agent:  # hidden layers: any arm count
-        agent.reset(tf.constant(seed, tf.int64), tf.constant(1e-3))
-        outputs = [STATE]
-        for layer in agent.actor.layers[1:-1]:
-            outputs.append(layer(outputs[-1]))
-    return [int(np.count_nonzero(output)) for output in outputs[1:]]
+# Why some runs learn slower: the input is always 1, so each hidden ReLU unit is on or off from
+# the start, and one that is off passes no gradient back. With every unit of the last hidden
+# layer off, only the output bias learns, slowly: we call the network dead.
+def alive_units(seed, runs=1, hidden_layers=2):
+    """Units on per hidden layer at the start of each run of `train_runs`: (runs, layers)."""
+    outputs, alive = tf.ones((runs, 1)), []
+    for layer in range(hidden_layers):  # the biases start at zero
+        kernel = he_normal((runs, outputs.shape[1], 5), seed, layer)
+        outputs = tf.nn.relu(tf.einsum("ri,rio->ro", outputs, kernel))
+        alive.append(np.count_nonzero(outputs, axis=1))
+    return np.array(alive, dtype=int).reshape(hidden_layers, runs).T
 
 
 def is_dead(alive):
-    """A network is dead when its last hidden layer has no unit on (see above)."""
-    return len(alive) > 0 and alive[-1] == 0
+    """Per run (a row of `alive_units`): dead when its last hidden layer has no unit on."""
+    return alive[:, -1] == 0 if alive.shape[1] else np.zeros(len(alive), bool)
 
 
-# From the article to the textbook. With no hidden layer and plain SGD, the article's actor *is*
-# the gradient bandit of Sutton & Barto (Reinforcement Learning: An Introduction, 2nd ed., 2.8):
-# the input is 1, so the output kernel holds one preference H(a) per arm (a bias beside it would
-# be a second copy: `build_actor` leaves it out), and one SGD step on the pseudo-loss
-# -(R - b) log pi(A) is their equation 2.12, H(a) <- H(a) + alpha (R - b) (1{a = A} - pi(a)).
-# Their Figure 2.5 runs it on a 10-armed testbed, true values q*(a) ~ Normal(4, 1) in every run,
-# rewards Normal(q*(A), 1), alpha 0.1 and 0.4, with and without the baseline ("including").
-SUTTON_BARTO_CURVES = ((0.1, True), (0.4, True), (0.1, False), (0.4, False))
-
-
-def gradient_bandit(alpha, with_baseline, baseline="including"):
+# With no hidden layer and plain SGD, the article's actor *is* the gradient bandit of Sutton &
+# Barto (2nd ed., 2.8): the kernel holds a preference H(a) per arm, and an SGD step on -(R - b)
+# log pi(A) is their equation 2.12, H(a) <- H(a) + alpha (R - b) (1{a = A} - pi(a)). Figure 2.5
+# runs it on 10-armed testbeds, q*(a) ~ Normal(4, 1), alpha 0.1 and 0.4, with and without b.
+def gradient_bandit(alpha, baseline):
     """train() arguments for Sutton & Barto's gradient bandit: a bias-only actor and plain SGD."""
-    return dict(learning_rate=alpha, baseline=baseline if with_baseline else "none",
-                hidden_layers=0, optimizer="sgd")
+    return dict(learning_rate=alpha, baseline=baseline, hidden_layers=0, optimizer="sgd")
 
 
-# What --sutton-barto trains: the book's four curves, with the article's actor and Adam (the
-# slowest, first), and where the baselines differ most: --baseline's leaves the current reward out.
-SUTTON_BARTO_VARIANTS = {"article": dict(learning_rate=1e-3),
-                         **{key: gradient_bandit(*key) for key in SUTTON_BARTO_CURVES},
-                         "previous": gradient_bandit(0.4, True, baseline="previous")}
+# --sutton-barto's curves, key: (label, style, train() arguments); --baseline's leaves out R_t.
+SUTTON_BARTO = {
+    "article": ("the article's actor, Adam(1e-3)", dict(color="black", linewidth=1),
+                dict(learning_rate=1e-3)),
+    (0.1, True): ("alpha = 0.1, with baseline", dict(color="tab:blue"),
+                  gradient_bandit(0.1, "including")),
+    (0.4, True): ("alpha = 0.4, with baseline", dict(color="tab:brown"),
+                  gradient_bandit(0.4, "including")),
+    (0.1, False): ("alpha = 0.1, without baseline", dict(color="tab:blue", linestyle="--"),
+                   gradient_bandit(0.1, "none")),
+    (0.4, False): ("alpha = 0.4, without baseline", dict(color="tab:brown", linestyle="--"),
+                   gradient_bandit(0.4, "none")),
+    "previous": ("alpha = 0.4, baseline of earlier rewards only",
+                 dict(color="tab:brown", linestyle=":"), gradient_bandit(0.4, "previous")),
+}
+SUTTON_BARTO_CURVES = tuple(key for key in SUTTON_BARTO if isinstance(key, tuple))  # the book's
 
 
 def sutton_barto_figure_2_5(runs=2000, steps=1000, seed=0, variants=None, progress=None):
     """Sutton & Barto's Figure 2.5 with the article's three steps: for each of the book's curves
-    {(alpha, with_baseline): train() arguments}, or of `variants`, the mean over runs of
-    pi_t(optimal arm), t = 1..steps: the book's "% optimal action" without the noise of sampling
-    one action per run. Run r has seed seed + r; `progress(steps)` is called after every run."""
-    variants = variants or {key: gradient_bandit(*key) for key in SUTTON_BARTO_CURVES}
-    true_values = np.random.default_rng(seed).normal(4.0, 1.0, size=(runs, 10))  # the testbed
-
-    def curve(train_kwargs):
-        total = np.zeros(steps)
-        for run, q in enumerate(true_values):
-            history = train(q, stddev=1.0, steps=steps, seed=seed + run, **train_kwargs)
-            total += history[:steps, np.argmax(q)]  # row t - 1: the policy used at step t
-            if progress is not None:
-                progress(steps)
-        return total / runs
-
-    return dict(zip(variants, in_parallel(curve, variants.values())))
+    (or {key: train() arguments} in `variants`), the mean over runs (each on a testbed of its
+    own) of pi_t(optimal arm), t = 1..steps: "% optimal action" without sampling noise."""
+    variants = variants or {key: SUTTON_BARTO[key][2] for key in SUTTON_BARTO_CURVES}
+    progress = progress or (lambda run_steps: None)
+    true_values = np.random.default_rng(seed).normal(4.0, 1.0, size=(runs, 10))  # the testbeds
+    optimal = np.argmax(true_values, axis=1)
+    curves = {}
+    for key, train_kwargs in variants.items():
+        histories = train_runs(true_values, runs, stddev=1.0, steps=steps, seed=seed,
+                               on_progress=progress, **train_kwargs)
+        optimal_arm = histories[np.arange(runs), :steps, optimal]  # row t - 1: step t
+        curves[key] = optimal_arm.mean(axis=0, dtype=np.float64)
+    return curves
 
 
-# "A bit of fine-tuning", the article ends: `--compare` trains every setting per value of one knob,
-# same seeds. A knob: its train() argument, its values' type, its values when none are given.
+# "A bit of fine-tuning", the article ends. --compare's knobs: train() argument, type, defaults.
 KNOBS = {
     "learning-rate": ("learning_rate", float, None),
     "stddev": ("stddev", float, None),
@@ -526,42 +552,36 @@ MAX_COMPARED = 10  # values of one knob: one colour each
 
 
 # ===== Part 5. Figures: each function makes one figure and saves it ==============================
-LABELLED_ARMS = 10  # arms with a colour, tick label and legend entry each; beyond, only the best
-MAX_POINTS = 2_000  # points per curve; longer histories are thinned for drawing
+MAX_POINTS = 500  # points per curve, about a panel's width in pixels: more could not be seen
+MAX_BANDS = 3  # percentile bands per panel: more pile up into one wash of colour
 
 
-def arm_colors(num_arms, means):
-    """One colour per arm, the same in every figure (grey for unlabelled arms)."""
-    if num_arms <= LABELLED_ARMS:
-        return [plt.get_cmap("tab10")(i) for i in range(num_arms)]
-    best = set(best_arms(means))
-    return ["tab:red" if arm in best else "0.6" for arm in range(num_arms)]
-
-
-def _panels(count, title):
-    """A grid of `count` panels, two per row; unused cells are hidden."""
-    ncols = min(count, 2)
-    nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4 * ncols, 4.4 * nrows), squeeze=False)
+def _panels(count, title, legend_rows=0):
+    """`count` panels, two per row, below a two-line title and above `legend_rows` of a legend;
+    margins fixed in inches (tight_layout would take as long as drawing)."""
+    ncols, nrows = min(count, 2), math.ceil(count / 2)
+    width, height = 6.4 * ncols, 4.4 * nrows
+    left, right, top, bottom = 0.8, 0.25, 0.95, 0.75 + 0.25 * legend_rows
+    across, down = 0.9, 0.95  # between panels: tick and axis labels, the next panel's title
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
+    fig.subplots_adjust(left / width, bottom / height, 1 - right / width, 1 - top / height,
+                        across / ((width - left - right - across * (ncols - 1)) / ncols),
+                        down / ((height - top - bottom - down * (nrows - 1)) / nrows))
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     fig.suptitle(title)
     return fig, axes.flat[:count]
 
 
-def _curve(ax, values, color, label, **line):
+def _curve(ax, values, color, label, with_band=True, **line):
     """The mean over runs of `values` (runs, steps + 1) as a line, with several runs its band."""
-    stride = max(1, values.shape[1] // MAX_POINTS)
+    stride = math.ceil(values.shape[1] / MAX_POINTS)
     steps = np.arange(values.shape[1])[::stride]
     mean, low, high = band(values[:, ::stride])
     ax.plot(steps, mean, color=color, label=label, **line)
-    if len(values) > 1:
+    if len(values) > 1 and with_band:
         ax.fill_between(steps, low, high, color=color, alpha=0.15, linewidth=0)
     ax.set(ylim=(0, 1), xlabel="training step")
-
-
-def _runs_note(runs):
-    return "one run" if runs == 1 else f"{runs} runs: mean and 10th-90th percentile band"
 
 
 def _save(fig, path):
@@ -576,16 +596,17 @@ def _save(fig, path):
 
 
 def plot_final_probabilities(results, path):
-    """Per setting: each arm's final probability, mean over runs as a bar and every run as a dot.
-    Dead runs (see `alive_units`) are drawn as crosses; the best arm(s) are starred."""
+    """Each arm's final probability per setting: a bar for the mean, a dot per run (a cross if
+    it started dead), a star on the best arm(s)."""
     runs, rows = results[0][1].shape[:2]
     note = "" if runs == 1 else f"\n{runs} runs: bars show the mean, dots single runs"
-    fig, axes = _panels(len(results), f"Action probabilities after {rows - 1:,} steps{note}")
+    fig, axes = _panels(len(results), f"Action probabilities after {rows - 1:,} steps{note}",
+                        legend_rows=1)
     rng = np.random.default_rng(0)  # horizontal jitter of the dots, the same in every figure
     for ax, (means, histories, dead) in zip(axes, results):
         arms = np.arange(len(means))
         final = histories[:, -1, :]
-        ax.bar(arms, final.mean(axis=0), color=arm_colors(len(means), means), edgecolor="black",
+        ax.bar(arms, final.mean(axis=0), color=[f"C{arm}" for arm in arms], edgecolor="black",
                linewidth=0.6, alpha=0.8)
         if runs > 1:
             jitter = rng.uniform(-0.25, 0.25, size=final.shape)
@@ -596,90 +617,63 @@ def plot_final_probabilities(results, path):
         best = best_arms(means)
         ax.plot(best, np.full(len(best), 1.05), "k*", markersize=10, label="best arm")
         ax.axhline(1 / len(means), color="gray", linestyle=":", label="uniform start")
-        if len(means) <= LABELLED_ARMS:
-            ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
-        else:
-            ax.set_xlabel(f"arm ({len(means)} arms)")
+        ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
         ax.set(ylim=(0, 1.1), ylabel="probability of playing the arm",
                title=f"means = {format_means(means)}")
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels))
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return _save(fig, path)
 
 
 def plot_learning_curves(results, path):
-    """Each arm's probability over the steps, one panel per setting: the mean over runs with
-    its band, and the first run (seed --seed) as a thin line, as in the article's figures."""
+    """Each arm's probability over the steps per setting: the mean over runs with its band, and
+    the first run as a thin line, as the article's figures show one run."""
     runs = results[0][1].shape[0]
-    note = "" if runs == 1 else f"\n{_runs_note(runs)}; thin line: the first run"
+    note = "" if runs == 1 else (f"\n{runs} runs: mean and 10th-90th percentile band; thin line: "
+                                 "the first run")
     fig, axes = _panels(len(results), "Learning curves" + note)
     for ax, (means, histories, _) in zip(axes, results):
         best = best_arms(means)
-        others = sorted(set(range(len(means))) - set(best))
-        for arm, color in enumerate(arm_colors(len(means), means)):
-            if len(means) <= LABELLED_ARMS or arm in best:
-                label = f"arm {arm} (mean {means[arm]:g}{', best' if arm in best else ''})"
-            else:
-                label = f"the other {len(others)} arms" if arm == others[0] else None
+        for arm in range(len(means)):
+            label, color = f"arm {arm} (mean {means[arm]:g}{', best' * (arm in best)})", f"C{arm}"
             _curve(ax, histories[:, :, arm], color, label, linewidth=1.2)
             if runs > 1:
                 _curve(ax, histories[:1, :, arm], color, None, linewidth=0.5, alpha=0.8)
         ax.set(ylabel="probability of playing the arm", title=f"means = {format_means(means)}")
         ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
     return _save(fig, path)
 
 
 def plot_comparison(knob, comparison, path):
-    """The best arm's probability over training, a panel per setting and a line per value of the
-    knob. With 3+ numbers, a last panel plots each setting's run-average p(best) against the value,
-    like Sutton & Barto's parameter studies (Figure 2.6). `comparison`: see `compare`."""
+    """p(best arm) over training, a panel per setting and a line per value of the knob (the
+    table's run average is Sutton & Barto's parameter study). `comparison`: see `compare`."""
     values = list(comparison[0][1])
     runs = comparison[0][1][values[0]][0].shape[0]
-    study = KNOBS[knob][1] is not str and len(values) >= 3
-    fig, axes = _panels(len(comparison) + study,
-                        f"Probability of the best arm(s) by {knob}\n{_runs_note(runs)}")
+    numeric, bands = KNOBS[knob][1] is not str, len(values) <= MAX_BANDS
+    scale = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(values)))  # many numbers: in order
+    colors = {value: scale[rank] if numeric and not bands else f"C{rank}"
+              for rank, value in enumerate(sorted(values) if numeric else values)}
+    panels, entries = len(comparison), len(values) + 1  # the values, the uniform start
+    columns = min(entries, 2 * min(panels, 2))  # two legend entries across each panel's width
+    note = "one run" if runs == 1 else f"{runs} runs: mean" + " and 10th-90th percentile" * bands
+    fig, axes = _panels(panels, f"Probability of the best arm(s) by {knob}\n{note}",
+                        legend_rows=math.ceil(entries / columns))
     for ax, (means, by_value) in zip(axes, comparison):
-        for index, (value, (histories, _)) in enumerate(by_value.items()):
-            _curve(ax, best_arm_probability(histories, means), f"C{index}", f"{knob} {value}")
+        for value, (histories, _) in by_value.items():
+            _curve(ax, best_arm_probability(histories, means), colors[value], f"{knob} {value}",
+                   with_band=bands)
         ax.axhline(len(best_arms(means)) / len(means), color="gray", linestyle=":",
                    label="uniform start")
         ax.set(ylabel="probability of the best arm(s)", title=f"means = {format_means(means)}")
-    handles, labels = axes[0].get_legend_handles_labels()
-    if study:
-        ax = axes[-1]
-        for index, (means, by_value) in enumerate(comparison):
-            averages = [best_arm_probability(by_value[v][0], means).mean() for v in sorted(values)]
-            ax.plot(sorted(values), averages, marker="os^Dv<>p*h"[index % 10], color="black",
-                    alpha=0.7, label=f"means = {format_means(means)}")
-        ax.set_xscale("log" if knob == "learning-rate" else "linear")
-        ax.set(ylim=(0, 1), xlabel=knob, ylabel="p(best arm(s)), average over the run",
-               title="Parameter study")
-        ax.legend(loc="best", fontsize="small")
-    columns = min(len(labels), 2 * min(len(axes), 2))  # two entries across each panel's width
-    fig.legend(handles, labels, loc="lower center", ncol=columns)
-    legend_inches = 0.15 + 0.25 * math.ceil(len(labels) / columns)
-    fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=columns)
     return _save(fig, path)
-
-
-SUTTON_BARTO_STYLES = {  # key: (label, line style)
-    (0.1, True): ("alpha = 0.1, with baseline", dict(color="tab:blue")),
-    (0.4, True): ("alpha = 0.4, with baseline", dict(color="tab:brown")),
-    (0.1, False): ("alpha = 0.1, without baseline", dict(color="tab:blue", linestyle="--")),
-    (0.4, False): ("alpha = 0.4, without baseline", dict(color="tab:brown", linestyle="--")),
-    "previous": ("alpha = 0.4, baseline of earlier rewards only",
-                 dict(color="tab:brown", linestyle=":")),
-    "article": ("the article's actor, Adam(1e-3)", dict(color="black", linewidth=1)),
-}
 
 
 def plot_sutton_barto(curves, runs, path):
     """Sutton & Barto's Figure 2.5, redrawn: % optimal action over steps, one line per curve."""
     fig, ax = plt.subplots(figsize=(8, 6))
     for key, curve in curves.items():
-        label, style = SUTTON_BARTO_STYLES[key]
+        label, style, _ = SUTTON_BARTO[key]
         ax.plot(np.arange(1, len(curve) + 1), 100 * curve, label=label, **style)
     ax.set(xlabel="steps", ylabel="% optimal action (expected)", ylim=(0, 100),
            title=f"Gradient bandit on the 10-armed testbed, q*(a) ~ Normal(4, 1), {runs:,} runs")
@@ -688,9 +682,33 @@ def plot_sutton_barto(curves, runs, path):
     return _save(fig, path)
 
 
+def plot_policy_gradient(result, path):
+    """Relative error of each estimate against n, log-log, with a 1/sqrt(n) guide and the exact
+    bias of the article's log(p + 1e-5)."""
+    fig, ax = plt.subplots(figsize=(8, 5.2))
+    n, errors, rare = result.plays, result.errors, min(result.policy)
+    for column, (label, color) in enumerate(zip(ESTIMATES, ("C0", "C2", "C3"))):
+        ax.loglog(n, errors[:, column], "o-", color=color, markersize=4, label=label)
+    tail = n >= np.sqrt(n[0] * n[-1])  # the guide on the right half, through the last point
+    ax.loglog(n[tail], errors[-1, 0] * np.sqrt(n[-1] / n[tail]), color="0.75", linewidth=6,
+              zorder=1, label="1 / sqrt(n): unbiased")
+    ax.axhline(result.relative_bias, color="C3", linestyle=":",
+               label=f"exact bias of log(p + 1e-5): {result.relative_bias:.2f}")
+    ax.axvspan(n[0], 1 / rare, color="0.92", zorder=0, label=f"n < 1/p: arms at p = {rare:g} "
+               "mostly unplayed")
+    ax.set(xlabel="plays n averaged per estimate", xlim=(n[0] / 1.5, n[-1] * 1.5),
+           ylabel="mean relative error |estimate - exact| / |exact|",
+           title="REINFORCE's estimates against the exact policy gradient, the article's actor\n"
+           f"means {format_means(result.means)}, policy {format_means(result.policy)}")
+    ax.legend(loc="upper right", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def format_means(means):
-    """[1, 2, 3] in short; beyond 6 arms the first three and the last two: [1, 2, 3, ..., 9, 10]."""
-    return "[" + ", ".join(_shorten([f"{m:g}" for m in means])) + "]"
+    """[1, 2, 3], 4 digits; beyond 6 arms the first three and last two: [1, 2, 3, ..., 9, 10]."""
+    return "[" + ", ".join(_shorten([f"{m:.4g}" for m in means])) + "]"
 
 
 def _shorten(items):
@@ -700,7 +718,9 @@ def _shorten(items):
 
 # ===== Part 6. The command line: check everything first, then train, print and draw ==============
 MAX_COMMAND_SECONDS = 300  # a command whose training would take longer is refused
-STEP_SECONDS = {False: 3e-6, True: 0.02}  # a compiled and an eager step, measured here
+# Seconds of training on the slower machine of the README, a 2-core 2.1 GHz Xeon: a step of the
+# compiled loop, plus so much per run (the article's actor); an eager step.
+STEP_SECONDS, RUN_STEP_SECONDS, EAGER_STEP_SECONDS = 5e-6, 1.5e-6, 0.03
 
 
 class _Parser(argparse.ArgumentParser):
@@ -716,26 +736,20 @@ def parse_args(argv=None):
     add("--means", metavar="M", type=float, nargs="+", action="append",
         help=f"mean payoff of each arm (2 to {MAX_ARMS} arms), one setting per use; default: "
         + ", ".join(format_means(s) for s in DEFAULT_SETTINGS))
-    add("--stddev", type=float, default=1.0,
-        help="standard deviation of every arm's payoff (default: %(default)s)")
-    add("--steps", type=int,
-        help="training steps (updates) per run (default: 10000; 1000 with --sutton-barto)")
-    add("--runs", type=int, help="independent runs per setting, seeds seed, seed+1, ... "
-        "(default: 10; 2000 with --sutton-barto)")
-    add("--seed", type=int, default=0, help="random seed of the first run (default: %(default)s)")
-    add("--learning-rate", type=float, default=1e-3,
-        help="the optimizer's learning rate (default: %(default)s)")
-    add("--optimizer", choices=sorted(OPTIMIZERS), default="adam",
-        help="the optimizer (default: %(default)s, the article's)")
-    add("--hidden-layers", type=int, default=2, help="hidden Dense(5, relu) layers (default: "
-        "%(default)s, the article's); 0 with --optimizer sgd is Sutton & Barto's gradient bandit")
-    add("--baseline", action="store_true",
-        help="subtract a baseline, the average of the rewards seen so far, from each reward")
-    add("--eager", action="store_true", help="train with the article's loop, train_step_by_step, "
-        "one Python step at a time (slow: for print() or a debugger)")
-    add("--out", type=Path, default=Path("figures"),
-        help="folder for the figures (default: %(default)s)")
-    add("--show", action="store_true", help="also open the figures in a window")
+    add("--stddev", type=float, default=1.0, help="every payoff's standard deviation (default: 1)")
+    add("--steps", type=int, help="updates per run (default: 10000; 1000 with --sutton-barto)")
+    add("--runs", type=int, help="runs per setting, trained at once (default: 10; 2000 with "
+        "--sutton-barto, 1 with --eager)")
+    add("--seed", type=int, default=0, help="random seed of the runs (default: 0)")
+    add("--learning-rate", type=float, default=1e-3, help="the optimizer's (default: 0.001)")
+    add("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="default: the article's")
+    add("--hidden-layers", type=int, default=2, help="hidden Dense(5, relu) layers (default: the "
+        "article's 2); 0 with --optimizer sgd is Sutton & Barto's gradient bandit")
+    add("--baseline", action="store_true", help="subtract the average of earlier rewards")
+    add("--eager", action="store_true", help="train one run with the article's loop, "
+        "train_step_by_step, a Python step at a time (slow: for print() or a debugger)")
+    add("--out", type=Path, default=Path("figures"), help="folder of the figures (default: "
+        "figures)")
     mode = parser.add_mutually_exclusive_group().add_argument
     mode("--compare", nargs="+", metavar=("KNOB", "VALUE"), action="append",
          help=f"train every setting once per value of one knob ({', '.join(KNOBS)}) with the "
@@ -743,31 +757,30 @@ def parse_args(argv=None):
          " with no values, optimizer compares adam and sgd, baseline none and --baseline's")
     mode("--sutton-barto", action="store_true", help="redraw Sutton & Barto's Figure 2.5 "
          "(sutton_barto_figure_2_5.png): its bandits and step sizes; your --runs, --steps, --seed")
-    mode("--benchmark", action="store_true",
-         help="time the compiled and the eager loop on the first setting; writes nothing")
+    mode("--policy-gradient", action="store_true", help="check the article's section 1: "
+         "REINFORCE's estimates against the exact policy gradient, and the bias of its "
+         "log(p + 1e-5) (policy_gradient.png): its own bandit and policy; your --stddev, --seed")
+    mode("--benchmark", action="store_true", help="time the eager and the compiled loop on the "
+         "first setting; writes nothing")
     args = parser.parse_args(argv)
 
     book = args.sutton_barto
-    if book and args.means:
-        parser.error("--sutton-barto draws its own means (the 10-armed testbed); drop --means")
-    if args.eager and (args.benchmark or book):
-        parser.error("--eager goes with neither --benchmark nor --sutton-barto")
+    own = "--sutton-barto" if book else "--policy-gradient" if args.policy_gradient else None
+    if own and args.means:
+        parser.error(f"{own} plays its own bandits; drop --means")
+    if args.eager and (args.benchmark or own):
+        parser.error(f"--eager does not go with {own or '--benchmark'}")
     args.steps = args.steps if args.steps is not None else (1_000 if book else 10_000)
-    args.runs = args.runs if args.runs is not None else (2_000 if book else 10)
+    args.runs = args.runs if args.runs is not None else 2_000 if book else 1 if args.eager else 10
     args.means = args.means or [list(s) for s in DEFAULT_SETTINGS]
     try:
         args.compare = compared_values(parser, args)
         for means in args.means:
             check_setting(means)
         for options in variants(args):
-            check_arguments(seed=args.seed, eager=args.eager, **options)
-        if args.runs < 1:
-            raise ValueError(f"runs must be an integer >= 1, got {args.runs}")
-        if args.seed + args.runs - 1 > MAX_SEED:
-            raise ValueError(f"seed + runs - 1 must be at most {MAX_SEED}")
-        if not args.benchmark:
+            check_arguments(seed=args.seed, eager=args.eager, runs=args.runs, **options)
+        if not (args.benchmark or args.policy_gradient):
             check_command_size(args)
-            check_out_folder(args.out)
     except ValueError as error:
         parser.error(str(error))
     return args
@@ -808,43 +821,27 @@ def variants(args):
 
 def check_command_size(args):
     """Refuse, with an estimate, a command that would train too long or not fit in memory."""
-    trainings = (len(SUTTON_BARTO_VARIANTS) if args.sutton_barto
-                 else len(args.means) * len(variants(args)))
-    total, seconds = trainings * args.runs * args.steps, STEP_SECONDS[args.eager]
-    if total * seconds > MAX_COMMAND_SECONDS:
+    trainings = len(SUTTON_BARTO) if args.sutton_barto else len(args.means) * len(variants(args))
+    steps = trainings * args.steps  # of the loop, each for all runs at once
+    seconds = steps * args.runs * EAGER_STEP_SECONDS if args.eager else (
+        steps * (STEP_SECONDS + args.runs * RUN_STEP_SECONDS))
+    if seconds > MAX_COMMAND_SECONDS:
         raise ValueError(
-            f"{total:,} training steps would take about {total * seconds / 3600:,.1f} hours here "
-            f"(limit {MAX_COMMAND_SECONDS / seconds:,.0f} {'eager ' * args.eager}steps a "
-            "command); use fewer steps, runs or settings")
-    if not args.sutton_barto:  # which keeps one curve per variant, not every history
-        arms = max(len(m) for m in args.means)
-        check_history_size(args.steps + 1, arms, args.runs * trainings)
-
-
-def check_out_folder(out):
-    """Refuse an --out folder that cannot be made or written: make it, write a file there, then
-    remove both, so that a refused or failed command leaves no folder behind."""
-    made = [folder for folder in (out, *out.parents) if not folder.exists()]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".probe.{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:  # "File exists" or "Not a directory" when a file is in the way
-        raise ValueError(f"--out {out}: cannot write there ({error.strerror})") from None
-    finally:
-        for folder in made:  # the deepest first
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+            f"{steps * args.runs:,} {'eager ' * args.eager}run-steps would train for about "
+            f"{seconds / 60:,.0f} minutes on a 2-core CPU (an estimate; the limit is "
+            f"{MAX_COMMAND_SECONDS / 60:.0f} minutes a command); use fewer steps, runs or settings")
+    # --sutton-barto keeps one curve's histories at a time, a command the histories of them all
+    arms, kept = (10, args.runs) if args.sutton_barto else (
+        max(len(m) for m in args.means), args.runs * trainings)
+    check_history_size(args.steps + 1, arms, kept)
 
 
 def print_table(title, columns, rows, notes):
     """Title, header of `columns` ((name, width); width < 0 aligns left), rule, rows, notes."""
     line = " ".join(f"{{:{'<' if width < 0 else '>'}{abs(width)}}}" for _, width in columns)
     header = line.format(*(name for name, _ in columns))
-    lines = [title] if title else []
-    print("\n" + "\n".join([*lines, header, "-" * len(header), *(line.format(*r) for r in rows),
-                            *notes]))
+    print("\n" + "\n".join([*[title][:bool(title)], header, "-" * len(header),
+                            *(line.format(*r) for r in rows), *notes]))
 
 
 BEST_MOST_LIKELY = "best most likely: runs that ended with a best arm as their most likely one."
@@ -858,26 +855,22 @@ def best_most_likely(final, means):
 def default_run(args):
     """Train every setting, print the summary; returns the figures to draw."""
     (options,) = variants(args)
-    results, speeds = train_settings(args.means, runs=args.runs, seed=args.seed, eager=args.eager,
-                                     **options)
+    results = train_settings(args.means, runs=args.runs, seed=args.seed, eager=args.eager,
+                             **options)
     runs, rows = args.runs, []
-    for (means, histories, dead), speed in zip(results, speeds):
+    for means, histories, dead in results:
         final = histories[:, -1, :]
         best = best_arm_probability(final, means)
         _, low, high = band(best)
         rows.append((format_means(means), " ".join(_shorten([f"{p:.2f}" for p in final.mean(0)])),
                      f"{best.mean():.3f}" + ("" if runs == 1 else f" [{low:.2f}, {high:.2f}]"),
-                     f"{best_most_likely(final, means)}/{runs}", f"{dead.sum()}/{runs}",
-                     f"{speed:,.0f}"))
+                     f"{best_most_likely(final, means)}/{runs}", f"{dead.sum()}/{runs}"))
     columns = [("setting", -28), ("final probability per arm", -34), ("p(best arm)", -22),
-               ("best most likely", 16), ("dead", 5), ("steps/s", 10)]
-    notes = [BEST_MOST_LIKELY,
-             "dead: runs whose network started with every unit of its last hidden layer off."]
-    if runs > 1:
-        notes.insert(0, "p(best arm): mean over runs [10th, 90th percentile], summed over tied "
-                     "best arms.")
+               ("best most likely", 16), ("dead", 5)]
+    notes = ["p(best arm): mean over runs [10th, 90th percentile], summed over tied best arms."]
     print_table(f"Summary: final action probabilities, mean of {runs} run(s)", columns, rows,
-                notes)
+                notes[: runs > 1] + [BEST_MOST_LIKELY, "dead: runs whose network started with "
+                                     "every unit of its last hidden layer off."])
     return {"final_probabilities.png": (plot_final_probabilities, results),
             "learning_curves.png": (plot_learning_curves, results)}
 
@@ -886,7 +879,7 @@ def compare(args):
     """Train every setting per value of the knob, print a table; returns the figure to draw."""
     knob, values = args.compare
     by_value = {value: train_settings(args.means, runs=args.runs, seed=args.seed,
-                                      label=f", {knob} {value}", eager=args.eager, **options)[0]
+                                      label=f", {knob} {value}", eager=args.eager, **options)
                 for value, options in zip(values, variants(args))}
     comparison = [(means, {value: by_value[value][index][1:] for value in values})  # per setting:
                   for index, means in enumerate(args.means)]  # {value: (histories, dead)}
@@ -908,74 +901,80 @@ def compare(args):
 
 def sutton_barto(args):
     """Figure 2.5 of Sutton & Barto with the article's update, and the article's actor beside it."""
-    runs, steps, variants = args.runs, args.steps, SUTTON_BARTO_VARIANTS
-    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x {len(variants)} curves")
-    start = time.perf_counter()
-    curves = sutton_barto_figure_2_5(runs, steps, args.seed, variants,
-                                     progress=progress_bar(len(variants) * runs * steps))
-    seconds = time.perf_counter() - start
+    runs, steps = args.runs, args.steps
+    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x 6 curves")
+    curves = sutton_barto_figure_2_5(
+        runs, steps, args.seed, {key: curve[2] for key, curve in SUTTON_BARTO.items()},
+        progress=progress_bar(len(SUTTON_BARTO) * runs * steps).add)
     at = sorted({t for t in (100, 250, 500, 1000, steps) if t <= steps})
-    rows = [(SUTTON_BARTO_STYLES[key][0], *(f"{100 * curve[t - 1]:.1f}" for t in at))
-            for key, curve in curves.items()]
-    print_table(None, [("% optimal action at step", -52)] + [(f"{t:,}", 7) for t in at], rows,
-                [f"% optimal action: mean over runs of pi_t(optimal arm). {seconds:.1f} s."])
+    print_table("", [("% optimal action at step", -52)] + [(f"{t:,}", 7) for t in at],
+                [(SUTTON_BARTO[key][0], *(f"{100 * curve[t - 1]:.1f}" for t in at))
+                 for key, curve in curves.items()],
+                ["% optimal action: mean over runs of pi_t(optimal arm)."])
     return {"sutton_barto_figure_2_5.png": (plot_sutton_barto, curves, runs)}
 
 
+def policy_gradient(args):
+    """The article's section 1, run: print each estimate's error per n; returns the figure."""
+    result = policy_gradient_check(stddev=args.stddev, seed=args.seed)
+    print_table(f"The policy gradient at means {format_means(result.means)}, policy "
+                f"{format_means(result.policy)}: estimates from n plays against the exact one",
+                [("n", 11)] + [(name, 16) for name in ESTIMATES],
+                [(f"{n:,}", *(f"{e:.4f}" for e in row)) for n, row in zip(result.plays,
+                                                                          result.errors)],
+                [f"Relative error |estimate - exact| / |exact|, mean of {CHECKED_REPEATS:,} "
+                 "estimates. The article's +1e-5 is biased: its exact relative bias is "
+                 f"{result.relative_bias:.4f}."])
+    return {"policy_gradient.png": (plot_policy_gradient, result)}
+
+
 def benchmark(args):
-    """Time the compiled loop against the article's loop run eagerly, on the first setting."""
+    """Time the eager and the compiled loop (first call; cost of a step per run) on a setting."""
     means = args.means[0]
-    kwargs = dict(stddev=args.stddev, learning_rate=args.learning_rate, seed=args.seed)
 
-    def seconds(function):
-        return timeit.timeit(function, number=1)
-
-    def run(steps, **more):
-        return lambda: train(means, steps=steps, **{**kwargs, **more})
+    def seconds(steps, runs=1, **kwargs):
+        return timeit.timeit(lambda: train_runs(means, runs, steps=steps, stddev=args.stddev,
+                                                seed=args.seed, **kwargs), number=1)
 
     print(f"Benchmark on means = {format_means(means)}, one CPU process")
-    cold = seconds(run(10_000))  # the first call: builds the actor and compiles the loop
-    compiled = min(seconds(run(25_000)) - seconds(run(5_000)) for _ in range(3)) / 20_000
-    per_run = seconds(lambda: [train(means, steps=1, seed=s) for s in range(1_000)]) / 1_000
-    thousand = seconds(lambda: [train(means, steps=1_000, seed=s) for s in range(1_000)])
-    side_by_side = seconds(
-        lambda: in_parallel(lambda s: train(means, steps=1_000, seed=s), range(1_000)))
-    eager = (seconds(run(400, eager=True)) - seconds(run(100, eager=True))) / 300
-    print(f"  eager     {eager * 1e6:10,.1f} us/step   (t(400) - t(100)) / 300")
-    print(f"  compiled  {compiled * 1e6:10,.2f} us/step   "
-          "(t(25,000) - t(5,000)) / 20,000, best of 3")
-    print(f"  speed-up  {eager / compiled:10,.0f}x")
-    print(f"  cold      {cold:10,.2f} s for the first 10,000-step train(), XLA compile included")
-    print(f"  per run   {per_run * 1e3:10,.2f} ms besides its steps (fresh weights and optimizer)")
-    print(f"  1,000 runs x 1,000 steps: {thousand:.2f} s one after the other, "
-          f"{side_by_side:.2f} s side by side on {os.cpu_count()} cores")
+    eager = (seconds(400, eager=True) - seconds(100, eager=True)) / 300
+    print(f"  eager        {eager * 1e6:10,.1f} us/step      (t(400) - t(100)) / 300")
+    cold = seconds(10_000, 10)  # the first call: builds the population and compiles its loop
+    print(f"  cold         {cold:10,.2f} s            10 runs x 10,000 steps, compile included")
+    for runs, short, long, kwargs in ((1, 5_000, 25_000, {}), (10, 5_000, 25_000, {}),
+                                      (2_000, 1_000, 3_000, {}),
+                                      (2_000, 1_000, 3_000, gradient_bandit(0.1, "none"))):
+        cost = min(seconds(long, runs, **kwargs) - seconds(short, runs, **kwargs)
+                   for _ in range(3)) / (long - short) / runs  # one-time costs cancel out
+        actor = "bias-only actor, SGD(0.1)" if kwargs else "the article's actor, Adam(0.001)"
+        print(f"  {runs:5,} run{'s' * (runs > 1):1}  {cost * 1e6:10,.2f} us/run-step  {actor}: "
+              f"(t({long:,}) - t({short:,})) / {long - short:,} steps / runs, best of 3")
+    return {}
 
 
 def main(argv=None):
-    """The command line; returns the exit status: 0 done, 1 training diverged or a figure could
-    not be written, 130 Ctrl-C, 141 the output's pipe closed (`| head`); 2 bad input (argparse)."""
+    """The command line; returns the exit status: 0 done, 1 diverged or a figure not written,
+    130 Ctrl-C, 141 the output's pipe closed (`| head`); 2 bad input (argparse exits)."""
     args = parse_args(argv)
-    if not args.show:
+    # In IPython (a notebook's kernel, say) the session's backend shows the figures, and stays.
+    session = "IPython" in sys.modules and sys.modules["IPython"].get_ipython() is not None
+    if not session:
         matplotlib.use("Agg")  # files only: no window, no display needed
     prog, written = Path(sys.argv[0]).name, []
+    run = (benchmark if args.benchmark else sutton_barto if args.sutton_barto else
+           policy_gradient if args.policy_gradient else compare if args.compare else default_run)
     try:
-        if args.benchmark:
-            benchmark(args)
-        else:
-            run = sutton_barto if args.sutton_barto else compare if args.compare else default_run
-            for name, (plot, *data) in run(args).items():
-                path = args.out / name
-                try:
-                    args.out.mkdir(parents=True, exist_ok=True)
-                    plot(*data, path)
-                except OSError as error:  # a full disk, a quota, a folder gone meanwhile
-                    print(f"{prog}: error: could not write {path} ({error.strerror or error}); "
-                          f"{_written(written)}", file=sys.stderr)
-                    return 1
-                written.append(path)
-                print(f"Wrote {path}")
-            if args.show:
-                plt.show()
+        for name, (plot, *data) in run(args).items():
+            path = args.out / name
+            try:
+                args.out.mkdir(parents=True, exist_ok=True)
+                plot(*data, path)
+            except OSError as error:  # an --out that cannot be written, a full disk, a quota
+                print(f"{prog}: error: could not write {path} ({error.strerror or error}); "
+                      f"{_written(written)}", file=sys.stderr)
+                return 1
+            written.append(path)
+            print(f"Wrote {path}")
         sys.stdout.flush()  # so that a closed pipe shows here at the latest, inside the `try`
     except TrainingDiverged as error:  # raised before any figure is written
         print(f"{prog}: error: {error}", file=sys.stderr)
@@ -988,7 +987,8 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13
     finally:
-        plt.close("all")
+        if not session:  # in IPython the backend shows them (and the inline one closes them)
+            plt.close("all")
     return 0
 
 
