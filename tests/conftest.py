@@ -4,6 +4,10 @@ from pathlib import Path
 # The script is a single file at the top of the repository, not an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import os  # noqa: E402
+
+XLA_FLAGS_BEFORE_IMPORT = os.environ.get("XLA_FLAGS")  # the script keeps a user's own
+
 # Imported before anything imports TensorFlow, as in a user's process: the script sets
 # TensorFlow's logging and oneDNN defaults, which TensorFlow reads only when it is imported.
 import discrete_bandit  # noqa: E402, F401

@@ -908,10 +908,11 @@ def test_a_full_disk_leaves_no_partial_figure_and_says_what_was_written(tmp_path
 
 
 def newcomer_env():
-    """This environment without TF_ENABLE_ONEDNN_OPTS: what a newcomer has, so the script's
-    own default applies (CI also runs the suite with the variable set to 1)."""
+    """This environment without TF_ENABLE_ONEDNN_OPTS and XLA_FLAGS: what a newcomer has, so the
+    script's own defaults apply (CI also runs the suite with TF_ENABLE_ONEDNN_OPTS=1)."""
     env = dict(os.environ)
     env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    env.pop("XLA_FLAGS", None)
     return env
 
 
@@ -931,17 +932,22 @@ def run_two_settings(tmp_path):
                str(out)), capture_output=True, text=True, timeout=300, env=newcomer_env())
 
 
-def run_training_with_onednn_switched(tmp_path):
-    # TensorFlow's oneDNN kernels the other way from this process: off is the script's default.
+USERS_XLA_FLAGS = "--xla_cpu_use_fusion_emitters=true"  # the opposite of the script's own
+
+
+def run_training_with_onednn_and_xla_switched(tmp_path):
+    # TensorFlow's oneDNN kernels the other way from this process (off is the script's default),
+    # and XLA_FLAGS of a user's own, which the script must keep.
     other = {"0": "1", "1": "0"}[os.environ["TF_ENABLE_ONEDNN_OPTS"]]
     code = (
-        f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import discrete_bandit as db; "
-        "h = db.train([1.0, 0.9, 0.9, 1.0], steps=1500, seed=4, baseline=True); "
-        "sys.stdout.write(h.tobytes().hex())"
+        f"import os, sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import discrete_bandit as db;"
+        " h = db.train_runs([1.0, 0.9, 0.9, 1.0], 10, steps=1500, seed=4, baseline=True); "
+        "print(os.environ['XLA_FLAGS']); print(h.tobytes().hex())"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=300,
-                            env={**newcomer_env(), "TF_ENABLE_ONEDNN_OPTS": other})
+                            cwd=tmp_path, timeout=300, env={**newcomer_env(), "XLA_FLAGS":
+                                                            USERS_XLA_FLAGS,
+                                                            "TF_ENABLE_ONEDNN_OPTS": other})
     return result, list(tmp_path.iterdir())
 
 
@@ -1014,15 +1020,28 @@ def test_cli_trains_two_settings_and_writes_both_figures(processes):
     assert max(len(line) for line in result.stdout.splitlines()) <= 200
 
 
-@checks(run_training_with_onednn_switched)
-def test_same_seed_same_run_in_a_new_process_with_onednn_switched(processes):
-    # The compiled loop does not use TensorFlow's oneDNN kernels: the same bytes either way.
+@checks(run_training_with_onednn_and_xla_switched)
+def test_same_seed_same_runs_in_a_new_process_with_onednn_and_xla_flags_switched(processes):
+    # The compiled loop does not use TensorFlow's oneDNN kernels, and XLA's two CPU code
+    # generators round alike here: the same bytes either way. A user's XLA_FLAGS are kept.
     # Importing the script and training write nothing.
-    result, files = processes[run_training_with_onednn_switched].result()
+    result, files = processes[run_training_with_onednn_and_xla_switched].result()
     assert result.returncode == 0, result.stderr
-    here = db.train([1.0, 0.9, 0.9, 1.0], steps=1500, seed=4, baseline=True)
-    assert bytes.fromhex(result.stdout) == here.tobytes()
+    flags, data = result.stdout.split()
+    assert flags == USERS_XLA_FLAGS
+    here = db.train_runs([1.0, 0.9, 0.9, 1.0], 10, steps=1500, seed=4, baseline=True)
+    assert bytes.fromhex(data) == here.tobytes()
     assert files == []
+
+
+def test_the_script_sets_its_xla_flag_unless_the_user_set_xla_flags():
+    # conftest.py records XLA_FLAGS before it imports the script. The flag is one that every
+    # TensorFlow requirements.txt admits (2.21) knows: the CLI runs in a newcomer's environment
+    # (see run_two_settings) compile with it, and an unknown flag would abort them.
+    from conftest import XLA_FLAGS_BEFORE_IMPORT
+    assert os.environ["XLA_FLAGS"] == (
+        "--xla_cpu_use_fusion_emitters=false" if XLA_FLAGS_BEFORE_IMPORT is None
+        else XLA_FLAGS_BEFORE_IMPORT)
 
 
 @checks(run_into_a_pipe_closed_after_one_line)

@@ -1,0 +1,77 @@
+"""`%run discrete_bandit.py` in a Jupyter notebook: a real kernel runs a notebook, and the script's
+figures show inline, as do the plots of later cells; the kernel's matplotlib backend stays.
+
+nbclient, nbformat and ipykernel are test-only dependencies (CI installs them); where one is
+missing, the test is skipped. It takes about 10 s: the kernel imports TensorFlow and trains.
+"""
+
+import importlib.util
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+
+for _name in ("nbformat", "nbclient", "ipykernel"):
+    pytest.importorskip(_name, reason=f"{_name} is not installed: the notebook test needs "
+                        "nbclient, nbformat and ipykernel (pip install nbclient ipykernel)")
+
+import nbformat  # noqa: E402
+from ipykernel.kernelspec import write_kernel_spec  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
+
+SCRIPT = Path(importlib.util.find_spec("discrete_bandit").origin)
+
+
+def run_notebook(sources, folder, monkeypatch):
+    """Run a notebook of these code cells in a new kernel, in `folder`; returns its cells.
+
+    The kernel is this very Python: the kernelspec written here runs sys.executable, and the
+    first folder of JUPYTER_PATH holds it, before any "python3" kernel of the machine or user."""
+    write_kernel_spec(folder / "kernels" / "python3")
+    monkeypatch.setenv("JUPYTER_PATH", str(folder))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    # A cell that raises raises CellExecutionError here; the kernel is shut down either way.
+    NotebookClient(notebook, kernel_name="python3", timeout=300,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return notebook.cells
+
+
+def outputs(cell, output_type, name=None):
+    return [o for o in cell.outputs
+            if o.output_type == output_type and (name is None or o.get("name") == name)]
+
+
+def images(cell):
+    return [o for o in outputs(cell, "display_data") if "image/png" in o.data]
+
+
+def test_run_in_a_notebook_shows_the_figures_inline_and_leaves_the_backend(tmp_path, monkeypatch):
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # else the kernel takes it, not inline
+    out = tmp_path / "figs"
+    argv = ["--means", "1", "2", "--steps", "20", "--runs", "2"]
+    run = f"%run {shlex.join([str(SCRIPT), *argv, '--out', str(out)])}"
+    cells = run_notebook([
+        f"import sys; assert sys.prefix == {sys.prefix!r}, sys.prefix",  # this environment
+        "import matplotlib; backend = matplotlib.get_backend()",
+        run,
+        "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()",
+        "assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())",
+        # A kernel whose user chose another backend keeps it too (and Agg shows nothing); main()
+        # is the one %run left in the notebook's namespace, its compiled loop ready.
+        "matplotlib.use('Agg'); backend = matplotlib.get_backend()",  # 'Agg' or 'agg'
+        f"status = main({[*argv, '--out', str(tmp_path / 'again')]!r})",
+        "assert (status, matplotlib.get_backend()) == (0, backend), matplotlib.get_backend()",
+    ], tmp_path, monkeypatch)
+    # %run: final_probabilities.png and learning_curves.png; then the plot of the next cell.
+    assert [len(images(cell)) for cell in cells] == [0, 0, 2, 1, 0, 0, 0, 0]
+    assert f"Wrote {out / 'learning_curves.png'}" in "".join(
+        o.text for o in outputs(cells[2], "stream", "stdout"))
+    for folder in (out, tmp_path / "again"):
+        assert sorted(path.name for path in folder.iterdir()) == [
+            "final_probabilities.png", "learning_curves.png"]
+    # sys.exit(0) at the script's end ends %run quietly: no error output (%run catches
+    # SystemExit and shows one for a non-zero status only), and nothing on stderr.
+    for cell in cells:
+        assert outputs(cell, "error") == [], cell.source
+        assert outputs(cell, "stream", "stderr") == [], cell.source
