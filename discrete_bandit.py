@@ -28,7 +28,7 @@ DEFAULT_SETTINGS = (
 )
 
 
-# ===== Part 1, section 1 of the article: a bit of mathematics ====================================
+# ===== Part 1, section 1 of the article: a bit of mathematics (run: --policy-gradient) ==========
 # The actor is a policy pi_theta(a | s): a probability for every action a in state s. After
 # playing action a it observes a reward v, and REINFORCE moves the weights theta *up* the
 # gradient of the log-probability of that action, scaled by the reward:
@@ -306,10 +306,9 @@ class TrainingDiverged(ArithmeticError):
     """The actor's weights stopped being finite numbers during training."""
 
     def __init__(self, when):
-        super().__init__(
-            f"training diverged: {when} the actor's weights were no longer finite numbers "
-            "(payoffs too large for float32 arithmetic); try smaller payoffs (--means, --stddev) "
-            "or a smaller --learning-rate")
+        super().__init__(f"training diverged: {when} the actor's weights were no longer finite "
+                         "numbers (payoffs too large for float32 arithmetic); try smaller payoffs "
+                         "(--means, --stddev) or a smaller --learning-rate")
 
 
 def check_finite(histories):
@@ -365,9 +364,8 @@ def check_history_size(rows, arms, runs=1):
     """Raise ValueError if `runs` histories of `rows` x `arms` float32 exceed MAX_HISTORY_BYTES."""
     size = rows * arms * runs * 4
     if size > MAX_HISTORY_BYTES:
-        raise ValueError(f"the training history would take {size / 2**30:,.1f} GiB of memory "
-                         f"(limit {MAX_HISTORY_BYTES / 2**30:g} GiB); "
-                         "use fewer steps, runs or settings")
+        raise ValueError(f"the training history would take {size / 2**30:,.1f} GiB of memory (limit"
+                         f" {MAX_HISTORY_BYTES / 2**30:g} GiB); use fewer steps, runs or settings")
 
 
 def baseline_name(baseline):
@@ -655,7 +653,8 @@ def plot_comparison(knob, comparison, path):
               for rank, value in enumerate(sorted(values) if numeric else values)}
     panels, entries = len(comparison), len(values) + 1  # the values, the uniform start
     columns = min(entries, 2 * min(panels, 2))  # two legend entries across each panel's width
-    note = "one run" if runs == 1 else f"{runs} runs: mean" + " and 10th-90th percentile" * bands
+    note = ("one run" if runs == 1 else f"{runs} runs: mean"
+            + " and 10th-90th percentile band" * bands)
     fig, axes = _panels(panels, f"Probability of the best arm(s) by {knob}\n{note}",
                         legend_rows=math.ceil(entries / columns))
     for ax, (means, by_value) in zip(axes, comparison):
@@ -699,16 +698,16 @@ def plot_policy_gradient(result, path):
     ax.set(xlabel="plays n averaged per estimate", xlim=(n[0] / 1.5, n[-1] * 1.5),
            ylabel="mean relative error |estimate - exact| / |exact|",
            title="REINFORCE's estimates against the exact policy gradient, the article's actor\n"
-           f"means {format_means(result.means)}, policy {format_means(result.policy)}")
-    ax.legend(loc="upper right", fontsize=9)
+           f"means {format_means(result.means)}, policy {format_means(result.policy, 5)}")
+    ax.legend(loc="lower left", fontsize=9)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
 
 
-def format_means(means):
+def format_means(means, digits=4):
     """[1, 2, 3], 4 digits; beyond 6 arms the first three and last two: [1, 2, 3, ..., 9, 10]."""
-    return "[" + ", ".join(_shorten([f"{m:.4g}" for m in means])) + "]"
+    return "[" + ", ".join(_shorten([f"{m:.{digits}g}" for m in means])) + "]"
 
 
 def _shorten(items):
@@ -918,7 +917,7 @@ def policy_gradient(args):
     """The article's section 1, run: print each estimate's error per n; returns the figure."""
     result = policy_gradient_check(stddev=args.stddev, seed=args.seed)
     print_table(f"The policy gradient at means {format_means(result.means)}, policy "
-                f"{format_means(result.policy)}: estimates from n plays against the exact one",
+                f"{format_means(result.policy, 5)}: estimates from n plays against the exact one",
                 [("n", 11)] + [(name, 16) for name in ESTIMATES],
                 [(f"{n:,}", *(f"{e:.4f}" for e in row)) for n, row in zip(result.plays,
                                                                           result.errors)],
