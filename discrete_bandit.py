@@ -143,8 +143,7 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
 
 
 # ===== End of the article's example ==============================================================
-# Below: speed, many runs, checks, beyond the article, figures, the command line. Part 1 needs
-# none of these imports.
+# Below, none of which Part 1 needs: speed, many runs, checks, beyond the article, figures, CLI.
 import argparse
 import functools
 import math
@@ -164,7 +163,7 @@ from matplotlib import pyplot as plt
 # train here as one population: the article's actor with a leading axis of runs on every weight.
 # Part 1's step sums the rows' losses, so each run's weights get their own gradient, and Adam and
 # SGD act on each number alone. XLA compiles CHUNK steps of all runs into one call, once per kind
-# of population: then about a microsecond a step per run, with other random numbers than eager.
+# of population: then about a microsecond a step per run. XLA draws other random numbers.
 CHUNK = 1_000  # steps per call of the compiled loop
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 # XLA's newer CPU code generator compiles this loop some 0.5 s slower and runs it no faster.
@@ -187,8 +186,8 @@ def build_population(runs, num_arms, hidden_layers=2):
 
 
 def he_normal(shape, seed, layer):
-    """Keras' he_normal for a (runs, inputs, units) kernel, from the stream that build_actor(arms,
-    seed) draws hidden layer `layer` from: run 0 gets its kernel, run r the numbers after."""
+    """Keras' he_normal for a (runs, inputs, units) kernel, from build_actor(arms, seed)'s stream
+    for hidden layer `layer`: run 0 gets its kernel, run r the numbers after."""
     return tf.random.stateless_truncated_normal(
         shape, tf.stack([seed, layer]), stddev=math.sqrt(2 / shape[1]) / 0.87962566103423978)
 
@@ -197,10 +196,11 @@ def train_runs(means, runs, *, stddev=1.0, steps=10_000, learning_rate=1e-3, see
                baseline=False, hidden_layers=2, optimizer="adam", eager=False,
                on_progress=lambda run_steps: None):
     """Train `runs` fresh actors at once on `means` (a bandit, or a (runs, arms) array of one per
-    run): what `train_step_by_step` returns for each, (runs, steps + 1, arms). Run r depends on
-    (seed, r) alone; `eager=True` is `train_step_by_step` (one run). `baseline`: False, True
-    (`--baseline`) or a name in BASELINES; `on_progress(n)` after n run-steps. Raises
-    ValueError for bad arguments, TrainingDiverged for weights no longer finite."""
+    run). Returns (runs, steps + 1, arms): per run, an array of the form `train_step_by_step`
+    returns, the same array for the same arguments on one machine (XLA draws other random numbers
+    than `train_step_by_step`). Run r depends on (seed, r) alone; `eager=True` runs
+    `train_step_by_step` itself (one run). `baseline`: False, True (`--baseline`) or a name in
+    BASELINES. Raises ValueError for bad arguments, TrainingDiverged for non-finite weights."""
     check_arguments(stddev=stddev, steps=steps, learning_rate=learning_rate, seed=seed,
                     baseline=baseline, hidden_layers=hidden_layers, optimizer=optimizer,
                     eager=eager, runs=runs)
