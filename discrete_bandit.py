@@ -159,7 +159,7 @@ from matplotlib import pyplot as plt
 
 
 # ===== Part 2. Faster: many runs as one batch, in one loop compiled by XLA ======================
-# Part 1's loop takes some 20 ms a step. As JAX users `vmap` over seeds, the runs of a setting
+# Part 1's loop takes 20-34 ms a step. As JAX users `vmap` over seeds, the runs of a setting
 # train here as one population: the article's actor with a leading axis of runs on every weight.
 # Part 1's step sums the rows' losses, so each run's weights get their own gradient, and Adam and
 # SGD act on each number alone. XLA compiles CHUNK steps of all runs into one call, once per kind
@@ -717,7 +717,7 @@ def _shorten(items):
 
 # ===== Part 6. The command line: check everything first, then train, print and draw ==============
 MAX_COMMAND_SECONDS = 300  # a command whose training would take longer is refused
-# Seconds of training on the slower machine of the README, a 2-core 2.1 GHz Xeon: a step of the
+# Seconds of training on the slower machine of the README, a 2-core Xeon: a step of the
 # compiled loop, plus so much per run (the article's actor); an eager step.
 STEP_SECONDS, RUN_STEP_SECONDS, EAGER_STEP_SECONDS = 5e-6, 1.5e-6, 0.03
 
