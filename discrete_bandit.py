@@ -204,10 +204,10 @@ def train_runs(means, runs, *, stddev=1.0, steps=10_000, learning_rate=1e-3, see
     check_arguments(stddev=stddev, steps=steps, learning_rate=learning_rate, seed=seed,
                     baseline=baseline, hidden_layers=hidden_layers, optimizer=optimizer,
                     eager=eager, runs=runs)
-    if np.ndim(means) == 2 and len(means) != runs:
-        raise ValueError(f"a bandit per run needs {runs} rows of means, got {len(means)}")
-    means = np.array([check_setting(row) for row in (means if np.ndim(means) == 2
-                                                     else [means] * runs)], np.float32)
+    rows = means if np.ndim(means) == 2 else [means] * runs  # a bandit per run
+    if len(rows) != runs:
+        raise ValueError(f"a bandit per run needs {runs} rows of means, got {len(rows)}")
+    means = np.array([check_setting(row) for row in rows], np.float32)
     baseline = baseline_name(baseline)
     check_history_size(steps + 1, means.shape[1], runs)
     history = np.empty((runs, steps + 1, means.shape[1]), np.float32)
@@ -521,12 +521,12 @@ SUTTON_BARTO = {
 SUTTON_BARTO_CURVES = tuple(key for key in SUTTON_BARTO if isinstance(key, tuple))  # the book's
 
 
-def sutton_barto_figure_2_5(runs=2000, steps=1000, seed=0, variants=None, progress=None):
+def sutton_barto_figure_2_5(runs=2000, steps=1000, seed=0, variants=None,
+                            progress=lambda run_steps: None):
     """Sutton & Barto's Figure 2.5 with the article's three steps: for each of the book's curves
     (or {key: train() arguments} in `variants`), the mean over runs (each on a testbed of its
     own) of pi_t(optimal arm), t = 1..steps: "% optimal action" without sampling noise."""
     variants = variants or {key: SUTTON_BARTO[key][2] for key in SUTTON_BARTO_CURVES}
-    progress = progress or (lambda run_steps: None)
     true_values = np.random.default_rng(seed).normal(4.0, 1.0, size=(runs, 10))  # the testbeds
     optimal = np.argmax(true_values, axis=1)
     curves = {}
@@ -901,10 +901,10 @@ def compare(args):
 def sutton_barto(args):
     """Figure 2.5 of Sutton & Barto with the article's update, and the article's actor beside it."""
     runs, steps = args.runs, args.steps
-    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x 6 curves")
-    curves = sutton_barto_figure_2_5(
-        runs, steps, args.seed, {key: curve[2] for key, curve in SUTTON_BARTO.items()},
-        progress=progress_bar(len(SUTTON_BARTO) * runs * steps).add)
+    variants = {key: train_kwargs for key, (_, _, train_kwargs) in SUTTON_BARTO.items()}
+    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x {len(variants)} curves")
+    curves = sutton_barto_figure_2_5(runs, steps, args.seed, variants,
+                                     progress=progress_bar(len(variants) * runs * steps).add)
     at = sorted({t for t in (100, 250, 500, 1000, steps) if t <= steps})
     print_table("", [("% optimal action at step", -52)] + [(f"{t:,}", 7) for t in at],
                 [(SUTTON_BARTO[key][0], *(f"{100 * curve[t - 1]:.1f}" for t in at))
@@ -921,7 +921,7 @@ def policy_gradient(args):
                 [("n", 11)] + [(name, 16) for name in ESTIMATES],
                 [(f"{n:,}", *(f"{e:.4f}" for e in row)) for n, row in zip(result.plays,
                                                                           result.errors)],
-                [f"Relative error |estimate - exact| / |exact|, mean of {CHECKED_REPEATS:,} "
+                [f"Relative error |estimate - exact| / |exact|, mean of {len(result.counts[0]):,} "
                  "estimates. The article's +1e-5 is biased: its exact relative bias is "
                  f"{result.relative_bias:.4f}."])
     return {"policy_gradient.png": (plot_policy_gradient, result)}
