@@ -146,6 +146,7 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
 # Below, none of which Part 1 needs: speed, many runs, checks, beyond the article, figures, CLI.
 import argparse
 import functools
+import gc
 import math
 import numbers
 import sys
@@ -159,15 +160,13 @@ from matplotlib import pyplot as plt
 
 
 # ===== Part 2. Faster: many runs as one batch, in one loop compiled by XLA ======================
-# Part 1's loop takes 20-34 ms a step. As JAX users `vmap` over seeds, the runs of a setting
-# train here as one population: the article's actor with a leading axis of runs on every weight.
-# Part 1's step sums the rows' losses, so each run's weights get their own gradient, and Adam and
-# SGD act on each number alone. XLA compiles CHUNK steps of all runs into one call, once per kind
-# of population: then about a microsecond a step per run. XLA draws other random numbers.
+# As JAX users `vmap` over seeds, the runs of a setting train as one population: the article's
+# actor with a leading axis of runs on every weight. Part 1's step sums the rows' losses, so each
+# run's weights get their own gradient, and Adam and SGD act on each number alone. XLA compiles
+# CHUNK steps of all runs into one call, once per kind of population: ~1 us a step per run.
 CHUNK = 1_000  # steps per call of the compiled loop
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
-# XLA's newer CPU code generator compiles this loop some 0.5 s slower and runs it no faster.
-# TensorFlow 2.21 (what requirements.txt admits) knows the flag; your own XLA_FLAGS win.
+# XLA's newer CPU code generator compiles this 0.3 s slower, runs no faster; TF 2.21 has the flag.
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_use_fusion_emitters=false")
 
 
@@ -266,13 +265,14 @@ def _agent(runs, num_arms, baseline, hidden_layers, optimizer_name):
                 actor, optimizer, means, stddev, tf.stack([seed, step]),
                 lambda reward: baseline(reward, average_reward, count))
             average_reward += (reward - average_reward) / (count + 1.0)
-            return step + 1, history.write(step - first_step, probs), average_reward
+            # Into a tensor, row by row: a TensorArray would have XLA compile this function twice.
+            history = tf.tensor_scatter_nd_update(history, [[step - first_step]], probs[None])
+            return step + 1, history, average_reward
 
         _, history, average_reward = tf.while_loop(
             lambda step, *_: step < first_step + num_steps, one_step,
-            (first_step, tf.TensorArray(tf.float32, size=CHUNK), average_reward))
-        final = tf.exp(actor(tf.ones((runs, 1))))
-        return tf.transpose(history.stack(), (1, 0, 2)), average_reward, final
+            (first_step, tf.zeros((CHUNK, runs, num_arms)), average_reward))
+        return tf.transpose(history, (1, 0, 2)), average_reward, tf.exp(actor(tf.ones((runs, 1))))
 
     return SimpleNamespace(actor=actor, optimizer=optimizer, reset=reset, play=play)
 
@@ -717,8 +717,7 @@ def _shorten(items):
 
 # ===== Part 6. The command line: check everything first, then train, print and draw ==============
 MAX_COMMAND_SECONDS = 300  # a command whose training would take longer is refused
-# Seconds of training on the slower machine of the README, a 2-core Xeon: a step of the
-# compiled loop, plus so much per run (the article's actor); an eager step.
+# Training seconds on the README's slower machine (a 2-core Xeon): a compiled step, per run, eager.
 STEP_SECONDS, RUN_STEP_SECONDS, EAGER_STEP_SECONDS = 5e-6, 1.5e-6, 0.03
 
 
@@ -747,8 +746,7 @@ def parse_args(argv=None):
     add("--baseline", action="store_true", help="subtract the average of earlier rewards")
     add("--eager", action="store_true", help="train one run with the article's loop, "
         "train_step_by_step, a Python step at a time (slow: for print() or a debugger)")
-    add("--out", type=Path, default=Path("figures"), help="folder of the figures (default: "
-        "figures)")
+    add("--out", type=Path, default=Path("figures"), help="the figures' folder (default: figures)")
     mode = parser.add_mutually_exclusive_group().add_argument
     mode("--compare", nargs="+", metavar=("KNOB", "VALUE"), action="append",
          help=f"train every setting once per value of one knob ({', '.join(KNOBS)}) with the "
@@ -996,4 +994,7 @@ def _written(paths):
 
 
 if __name__ == "__main__":
+    ipython = sys.modules.get("IPython")  # Keras imports it where it is installed
+    if ipython is None or ipython.get_ipython() is None:  # not %run in a session that goes on
+        gc.freeze()  # spares the exit a garbage collection over the imports' 300,000 objects
     sys.exit(main())
