@@ -57,7 +57,7 @@ def test_run_in_a_notebook_shows_the_figures_inline_and_leaves_the_backend(tmp_p
         run,
         "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()",
         "assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())",
-        # The session goes on: %run froze none of its objects, as the command line does.
+        # The session goes on: %run froze none of its objects (the command line freezes them).
         "assert gc.get_freeze_count() == frozen, (frozen, gc.get_freeze_count())",
         # A kernel whose user chose another backend keeps it too (and Agg shows nothing); main()
         # is the one %run left in the notebook's namespace, its compiled loop ready.
