@@ -145,6 +145,7 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
 # ===== End of the article's example ==============================================================
 # Below, none of which Part 1 needs: speed, many runs, checks, beyond the article, figures, CLI.
 import argparse
+import contextlib
 import functools
 import gc
 import math
@@ -157,6 +158,7 @@ from types import SimpleNamespace
 import matplotlib
 import numpy as np
 from matplotlib import pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 
 # ===== Part 2. Faster: many runs as one batch, in one loop compiled by XLA ======================
@@ -296,9 +298,10 @@ def train_settings(settings, *, runs, seed, label="", **train_kwargs):
 
 # ===== Part 3. Checks: bad input gets a message that says what is wrong, before any work =========
 MAX_SEED = 2**31 - 1  # stateless random ops take int32 seeds
-MAX_ARMS = 10  # as in Sutton & Barto's testbed; and a colour of its own each, in every figure
+MAX_ARMS = 100  # a bandit's arms; beyond 10, the figures colour arms by their mean and name a few
 MAX_HIDDEN_LAYERS = 10
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest normal float32 above 0
 MAX_HISTORY_BYTES = 2**30  # the histories one call or command may keep in memory
 
 
@@ -335,27 +338,36 @@ def check_setting(means):
     return values
 
 
+def check_integer(name, value, low, high=math.inf):
+    """Raise ValueError unless `value` is an integer from `low` to `high` (not a bool)."""
+    # A bool is an integer to Python, but `steps=True` is surely a mistake.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        limits = f">= {low}" if high == math.inf else f"from {low} to {high}"
+        raise ValueError(f"{name} must be an integer {limits}, got {value!r}")
+
+
+def check_number(name, value, low, high):
+    """Raise ValueError unless `value` is a real number from `low` to `high` (not nan)."""
+    # Not-a-number and infinity fail the range test.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low:.2g} to {high:.2g}, got {value!r}")
+
+
 def check_arguments(*, stddev, steps, learning_rate, seed, baseline="none", hidden_layers=2,
                     optimizer="adam", eager=False, runs=1):
     """Raise ValueError with a readable message for any invalid training argument."""
-    tiny = float(np.finfo(np.float32).tiny)
-    for name, value, kind, low, high in (
-            ("runs", runs, numbers.Integral, 1, math.inf),
-            ("stddev", stddev, numbers.Real, 0.0, FLOAT32_MAX),
-            ("steps", steps, numbers.Integral, 1, math.inf),
-            ("learning_rate", learning_rate, numbers.Real, tiny, FLOAT32_MAX),
-            ("seed", seed, numbers.Integral, 0, MAX_SEED),
-            ("hidden_layers", hidden_layers, numbers.Integral, 0, MAX_HIDDEN_LAYERS)):
-        # A bool is an integer to Python; not-a-number and infinity fail the range.
-        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
-            what = "an integer" if kind is numbers.Integral else "a number"
-            limits = (f">= {low}" if high == math.inf else f"from {low:.2g} to {high:.2g}"
-                      if isinstance(high, float) else f"from {low} to {high}")
-            raise ValueError(f"{name} must be {what} {limits}, got {value!r}")
+    check_integer("runs", runs, 1)
+    check_number("stddev", stddev, 0.0, FLOAT32_MAX)
+    check_integer("steps", steps, 1)
+    check_number("learning_rate", learning_rate, FLOAT32_TINY, FLOAT32_MAX)
+    check_integer("seed", seed, 0, MAX_SEED)
+    check_integer("hidden_layers", hidden_layers, 0, MAX_HIDDEN_LAYERS)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-    article = (runs, baseline_name(baseline), hidden_layers, optimizer) == (1, "none", 2, "adam")
-    if eager and not article:
+    baseline = baseline_name(baseline)  # raises for an unknown one
+    the_articles_loop = (runs == 1 and baseline == "none" and hidden_layers == 2
+                         and optimizer == "adam")
+    if eager and not the_articles_loop:
         raise ValueError("eager runs the article's loop as it is (train_step_by_step): "
                          "one run, no baseline, 2 hidden layers, adam")
 
@@ -604,8 +616,8 @@ def plot_final_probabilities(results, path):
     for ax, (means, histories, dead) in zip(axes, results):
         arms = np.arange(len(means))
         final = histories[:, -1, :]
-        ax.bar(arms, final.mean(axis=0), color=[f"C{arm}" for arm in arms], edgecolor="black",
-               linewidth=0.6, alpha=0.8)
+        ax.bar(arms, final.mean(axis=0), color=arm_colors(means), edgecolor="black",
+               linewidth=0.6 if len(means) <= MAX_NAMED_ARMS else 0, alpha=0.8)
         if runs > 1:
             jitter = rng.uniform(-0.25, 0.25, size=final.shape)
             for runs_shown, marker, label in ((~dead, "o", "one run"), (dead, "x", "dead network")):
@@ -615,7 +627,11 @@ def plot_final_probabilities(results, path):
         best = best_arms(means)
         ax.plot(best, np.full(len(best), 1.05), "k*", markersize=10, label="best arm")
         ax.axhline(1 / len(means), color="gray", linestyle=":", label="uniform start")
-        ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
+        if len(means) <= 6:  # room under each bar for its number and its mean
+            ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
+        else:  # the arms' numbers, as many as fit; their means are in the title and the table
+            ax.xaxis.set_major_locator(MaxNLocator(10, integer=True))
+            ax.set(xlabel="arm", xlim=(-0.6, len(means) - 0.4))
         ax.set(ylim=(0, 1.1), ylabel="probability of playing the arm",
                title=f"means = {format_means(means)}")
     handles, labels = ax.get_legend_handles_labels()
@@ -625,33 +641,71 @@ def plot_final_probabilities(results, path):
 
 def plot_learning_curves(results, path):
     """Each arm's probability over the steps per setting: the mean over runs with its band, and
-    the first run as a thin line, as the article's figures show one run."""
+    the first run as a thin line, as the article's figures show one run. Beyond MAX_NAMED_ARMS
+    arms, only the best arm(s) and the arm played most at the end are named and banded; the
+    others are drawn thin, in the colour of their mean."""
     runs = results[0][1].shape[0]
     note = "" if runs == 1 else (f"\n{runs} runs: mean and 10th-90th percentile band; thin line: "
                                  "the first run")
     fig, axes = _panels(len(results), "Learning curves" + note)
     for ax, (means, histories, _) in zip(axes, results):
         best = best_arms(means)
+        named = named_arms(means, histories[:, -1].mean(axis=0))
+        colors = arm_colors(means)
         for arm in range(len(means)):
-            label, color = f"arm {arm} (mean {means[arm]:g}{', best' * (arm in best)})", f"C{arm}"
-            _curve(ax, histories[:, :, arm], color, label, linewidth=1.2)
+            if arm not in named:
+                _curve(ax, histories[:, :, arm], colors[arm], None, with_band=False,
+                       linewidth=0.6, alpha=0.6)
+                continue
+            label = f"arm {arm} (mean {means[arm]:g}"
+            if arm in best:
+                label += ", best"
+            label += ")"
+            _curve(ax, histories[:, :, arm], colors[arm], label, linewidth=1.2)
             if runs > 1:
-                _curve(ax, histories[:1, :, arm], color, None, linewidth=0.5, alpha=0.8)
+                _curve(ax, histories[:1, :, arm], colors[arm], None, linewidth=0.5, alpha=0.8)
+        others = len(means) - len(named)
+        if others:
+            ax.plot([], [], color="gray", linewidth=0.6, label=f"{others} other arms (colour: "
+                    "mean, low dark, high yellow)")
         ax.set(ylabel="probability of playing the arm", title=f"means = {format_means(means)}")
         ax.legend(loc="best", fontsize="small")
     return _save(fig, path)
 
 
+MAX_NAMED_ARMS = 10  # arms named in a legend; as many as matplotlib's ten colours
+
+
+def arm_colors(means):
+    """A colour per arm: matplotlib's ten, in order, for up to MAX_NAMED_ARMS arms; beyond, viridis
+    by the arm's mean, from the lowest (dark) to the highest (yellow)."""
+    if len(means) <= MAX_NAMED_ARMS:
+        return [f"C{arm}" for arm in range(len(means))]
+    rank = np.argsort(np.argsort(means, kind="stable"), kind="stable")
+    return list(plt.get_cmap("viridis")(rank / (len(means) - 1)))
+
+
+def named_arms(means, final_probabilities):
+    """The arms a legend names: all of them up to MAX_NAMED_ARMS; beyond, the best (at most
+    three) and the one most likely at the end."""
+    if len(means) <= MAX_NAMED_ARMS:
+        return list(range(len(means)))
+    named = list(best_arms(means)[:3])
+    most_likely = int(np.argmax(final_probabilities))
+    return named if most_likely in named else named + [most_likely]
+
+
 def plot_comparison(knob, comparison, path):
-    """p(best arm) over training, a panel per setting and a line per value of the knob (the
-    table's run average is Sutton & Barto's parameter study). `comparison`: see `compare`."""
+    """p(best arm) over training, a panel per setting and a line per value of the knob. For a
+    knob with numbers for values, one panel more: the parameter study of Sutton & Barto's Figure
+    2.6, each setting's run average of p(best) against the value. `comparison`: see `compare`."""
     values = list(comparison[0][1])
     runs = comparison[0][1][values[0]][0].shape[0]
     numeric, bands = KNOBS[knob][1] is not str, len(values) <= MAX_BANDS
     scale = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(values)))  # many numbers: in order
     colors = {value: scale[rank] if numeric and not bands else f"C{rank}"
               for rank, value in enumerate(sorted(values) if numeric else values)}
-    panels, entries = len(comparison), len(values) + 1  # the values, the uniform start
+    panels, entries = len(comparison) + numeric, len(values) + 1  # the values, the uniform start
     columns = min(entries, 2 * min(panels, 2))  # two legend entries across each panel's width
     note = ("one run" if runs == 1 else f"{runs} runs: mean"
             + " and 10th-90th percentile band" * bands)
@@ -665,7 +719,30 @@ def plot_comparison(knob, comparison, path):
                    label="uniform start")
         ax.set(ylabel="probability of the best arm(s)", title=f"means = {format_means(means)}")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=columns)
+    if numeric:
+        _parameter_study(axes[-1], knob, comparison)
     return _save(fig, path)
+
+
+STUDY_MARKERS = "osD^v<>pPX"  # a marker per setting in the parameter study, in black
+
+
+def _parameter_study(ax, knob, comparison):
+    """Sutton & Barto's Figure 2.6 for one knob: the run average of p(best), the mean over the
+    runs and the steps, against the knob's value, a line per setting."""
+    values = sorted(comparison[0][1])
+    for index, (means, by_value) in enumerate(comparison):
+        averages = [best_arm_probability(by_value[value][0], means).mean() for value in values]
+        ax.plot(values, averages, color="black", linewidth=1,
+                marker=STUDY_MARKERS[index % len(STUDY_MARKERS)], markersize=5,
+                label=format_means(means))
+    if knob == "learning-rate":
+        ax.set_xscale("log")
+    if KNOBS[knob][1] is int:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel=knob, ylim=(0, 1), ylabel="run average of p(best)",
+           title=f"Parameter study: p(best) over the run, by {knob}")
+    ax.legend(loc="best", fontsize="small")
 
 
 def plot_sutton_barto(curves, runs, path):
@@ -747,6 +824,8 @@ def parse_args(argv=None):
     add("--eager", action="store_true", help="train one run with the article's loop, "
         "train_step_by_step, a Python step at a time (slow: for print() or a debugger)")
     add("--out", type=Path, default=Path("figures"), help="the figures' folder (default: figures)")
+    add("--show", action="store_true", help="after writing the figures, show them in windows, "
+        "as the article's code does (where no window can open, says so; the files are written)")
     mode = parser.add_mutually_exclusive_group().add_argument
     mode("--compare", nargs="+", metavar=("KNOB", "VALUE"), action="append",
          help=f"train every setting once per value of one knob ({', '.join(KNOBS)}) with the "
@@ -778,6 +857,8 @@ def parse_args(argv=None):
             check_arguments(seed=args.seed, eager=args.eager, runs=args.runs, **options)
         if not (args.benchmark or args.policy_gradient):
             check_command_size(args)
+        if not args.benchmark:  # every other command writes figures
+            check_out_folder(args.out)
     except ValueError as error:
         parser.error(str(error))
     return args
@@ -949,35 +1030,77 @@ def benchmark(args):
     return {}
 
 
+def in_ipython():
+    """Whether an IPython session (a notebook's kernel, IPython's `%run`) runs the script: the
+    session goes on after it, with a matplotlib backend of its own."""
+    # Keras imports IPython wherever it is installed, so ask IPython, not whether it is imported.
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and ipython.get_ipython() is not None
+
+
+def check_out_folder(out):
+    """Raise ValueError unless the folder `out` can be made and written in. Leaves nothing
+    behind: the folders it had to make and its probe file are removed again."""
+    missing = [folder for folder in [out, *out.parents] if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".discrete_bandit.{os.getpid()}.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"--out {out}: cannot write figures there "
+                         f"({error.strerror or error})") from None
+    finally:
+        for folder in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
 def main(argv=None):
     """The command line; returns the exit status: 0 done, 1 diverged or a figure not written,
     130 Ctrl-C, 141 the output's pipe closed (`| head`); 2 bad input (argparse exits)."""
     args = parse_args(argv)
     # In IPython (a notebook's kernel, say) the session's backend shows the figures, and stays.
-    session = "IPython" in sys.modules and sys.modules["IPython"].get_ipython() is not None
-    if not session:
+    # With --show, matplotlib picks a backend that opens windows, as the article's plt.show().
+    session = in_ipython()
+    if not (session or args.show):
         matplotlib.use("Agg")  # files only: no window, no display needed
-    prog, written = Path(sys.argv[0]).name, []
-    run = (benchmark if args.benchmark else sutton_barto if args.sutton_barto else
-           policy_gradient if args.policy_gradient else compare if args.compare else default_run)
+    prog, figures, written = Path(sys.argv[0]).name, {}, []
+    if args.benchmark:
+        run = benchmark
+    elif args.sutton_barto:
+        run = sutton_barto
+    elif args.policy_gradient:
+        run = policy_gradient
+    elif args.compare:
+        run = compare
+    else:
+        run = default_run
     try:
-        for name, (plot, *data) in run(args).items():
+        figures = run(args)
+        for name, (plot, *data) in figures.items():
             path = args.out / name
             try:
                 args.out.mkdir(parents=True, exist_ok=True)
                 plot(*data, path)
-            except OSError as error:  # an --out that cannot be written, a full disk, a quota
+            except OSError as error:  # a full disk, a quota, a folder removed since the check
                 print(f"{prog}: error: could not write {path} ({error.strerror or error}); "
                       f"{_written(written)}", file=sys.stderr)
                 return 1
             written.append(path)
             print(f"Wrote {path}")
         sys.stdout.flush()  # so that a closed pipe shows here at the latest, inside the `try`
+        if args.show and written and not session:
+            show_figures(written)
     except TrainingDiverged as error:  # raised before any figure is written
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # in a terminal, end the progress bar's line first
-        print("\n" * sys.stdout.isatty() + f"interrupted: {_written(written)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if sys.stdout.isatty():
+            print()  # end the progress bar's line first
+        # Ctrl-C while the windows of --show are open comes after every figure was written.
+        print(f"interrupted: {_written(written, every=len(written) == len(figures))}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Python's recipe (signal module docs); then exit as a program stopped by SIGPIPE does.
@@ -989,12 +1112,28 @@ def main(argv=None):
     return 0
 
 
-def _written(paths):
-    return f"wrote only {', '.join(map(str, paths))}" if paths else "nothing written"
+def show_figures(paths):
+    """--show: the figures in windows named after their files, until the windows are closed; or
+    one line where none can open."""
+    numbers = plt.get_fignums()  # the figures still open, in the order they were drawn
+    if plt.figure(numbers[0]).canvas.required_interactive_framework is None:  # Agg and the like
+        backend = matplotlib.get_backend().lower()
+        print(f"--show: no window could open (backend {backend}: no display, or no GUI toolkit "
+              "for matplotlib); the figures are in the files above")
+        return
+    for number, path in zip(numbers, paths):
+        plt.figure(number).canvas.manager.set_window_title(path.name)
+    plt.show()
+
+
+def _written(paths, every=False):
+    """What an error or Ctrl-C says was written: nothing, only some figures, or all of them."""
+    if not paths:
+        return "nothing written"
+    return f"wrote {'' if every else 'only '}{', '.join(map(str, paths))}"
 
 
 if __name__ == "__main__":
-    ipython = sys.modules.get("IPython")  # a running IPython session has imported it
-    if not (sys.flags.interactive or ipython and ipython.get_ipython()):  # no session goes on
+    if not (sys.flags.interactive or in_ipython()):  # no session goes on after the script
         gc.freeze()  # spares the exit a garbage collection over the imports' 300,000 objects
     sys.exit(main())

@@ -12,6 +12,7 @@ import importlib.util
 import io
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import symtable
@@ -312,7 +313,6 @@ def test_part_1_is_short():
     source = part_1_source()
     assert source.count("\n") <= 200
     assert 30 <= len(code_lines(source)) <= 100  # at least the functions above hold code
-    assert len(SCRIPT.read_text().splitlines()) <= 1_000  # the whole file
 
 
 def test_part_1_saved_on_its_own_imports_and_trains_as_train_eager_does(tmp_path):
@@ -601,8 +601,20 @@ def assert_readable(fig):
     assert not any(a.overlaps(b) for i, a in enumerate(panels) for b in panels[i + 1:])
 
 
-# Few arms, the article's number, the most; one, two and three panels.
-@pytest.mark.parametrize("num_arms, panels", [(2, 1), (4, 3), (db.MAX_ARMS, 2)])
+def assert_tick_labels_apart(fig):
+    """No two tick labels of an axis overlap (ten arms' "arm i / mean m" labels once ran
+    together)."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            boxes = [label.get_window_extent(renderer) for label in axis.get_ticklabels()
+                     if label.get_visible() and label.get_text()]
+            assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+# Few arms, the article's number, ten, and the many-armed: one, two and three panels.
+@pytest.mark.parametrize("num_arms, panels", [(2, 1), (4, 3), (10, 2), (12, 2), (30, 1),
+                                              (db.MAX_ARMS, 2)])
 @pytest.mark.parametrize("runs", [1, 5])
 def test_figures_for_any_number_of_arms_raise_no_warning(num_arms, panels, runs, tmp_path):
     rng = np.random.default_rng(num_arms)
@@ -618,9 +630,36 @@ def test_figures_for_any_number_of_arms_raise_no_warning(num_arms, panels, runs,
         ]
     for fig in figures:
         assert_readable(fig)
+        assert_tick_labels_apart(fig)
+    # Every arm is drawn: a bar each, and a curve each (the first run's too, with several runs).
+    final, curves = figures
+    assert len(final.axes[0].patches) == num_arms
+    # Up to 10 arms, the legend names each; beyond, the best and the most likely at the end (here
+    # the same arm or two) and one entry for all the others. A named arm with several runs has
+    # the first run's thin line too; the others' entry is a line of its own with no data.
+    named = db.named_arms(means, histories[:, -1].mean(axis=0))
+    texts = [text.get_text() for text in curves.axes[0].get_legend().get_texts()]
+    assert len(curves.axes[0].lines) == num_arms + (runs > 1) * len(named) + (num_arms > 10)
+    if num_arms <= 10:
+        assert named == list(range(num_arms)) and len(texts) == num_arms
+    else:
+        assert 1 <= len(named) <= 4 and len(texts) == len(named) + 1
+        assert texts[-1].startswith(f"{num_arms - len(named)} other arms")
+    for fig in figures:
         matplotlib.pyplot.close(fig)
     assert (tmp_path / "curves.png").read_bytes().startswith(PNG_MAGIC)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["curves.png", "final.png"]
+
+
+def test_many_arms_are_coloured_by_their_mean():
+    # Up to 10 arms, matplotlib's ten colours in order; beyond, viridis by rank of the mean.
+    assert db.arm_colors([3.0, 1.0, 2.0]) == ["C0", "C1", "C2"]
+    means = list(np.random.default_rng(0).normal(size=30))
+    colors = db.arm_colors(means)
+    lowest, highest = np.argmin(means), np.argmax(means)
+    viridis = matplotlib.pyplot.get_cmap("viridis")
+    assert tuple(colors[lowest]) == viridis(0.0) and tuple(colors[highest]) == viridis(1.0)
+    assert len({tuple(c) for c in colors}) == 30
 
 
 @pytest.mark.parametrize(
@@ -643,10 +682,22 @@ def test_comparison_figures_raise_no_warning_and_fit(knob, values, settings, tmp
     with warnings_are_errors():
         fig = db.plot_comparison(knob, comparison, tmp_path / "compare.png")
     assert_readable(fig)
-    # A panel per setting; percentile bands for up to MAX_BANDS values, more would pile up.
-    assert sum(ax.get_visible() for ax in fig.axes) == settings
+    assert_tick_labels_apart(fig)
+    # A panel per setting, and for a knob of numbers the parameter study; percentile bands for
+    # up to MAX_BANDS values, more would pile up.
+    numeric = knob != "baseline"
+    assert sum(ax.get_visible() for ax in fig.axes) == settings + numeric
     bands = sum(len(ax.collections) for ax in fig.axes)
     assert bands == (settings * len(values) if len(values) <= db.MAX_BANDS else 0)
+    if numeric:
+        # A line per setting: each value's run average of p(best), the mean over runs and steps.
+        study = fig.axes[settings]
+        assert len(study.lines) == settings
+        for line, (means, by_value) in zip(study.lines, comparison):
+            assert list(line.get_xdata()) == sorted(values)
+            expected = [db.best_arm_probability(by_value[v][0], means).mean() for v in sorted(values)]
+            np.testing.assert_allclose(line.get_ydata(), expected)
+        assert study.get_xscale() == ("log" if knob == "learning-rate" else "linear")
     # The figure's legend: one entry per value and the uniform start (below every panel, as
     # assert_readable checks).
     (legend,) = fig.legends
@@ -786,16 +837,31 @@ def test_cli_overflow_is_one_line_exit_1_and_writes_nothing(argv, tmp_path, capf
     assert not out.exists()
 
 
-def test_cli_out_path_with_a_file_in_the_way_is_one_line_exit_1_and_writes_nothing(tmp_path,
-                                                                                   capsys):
+def test_cli_refuses_an_out_folder_it_cannot_write_before_any_training(tmp_path, capsys):
     existing = tmp_path / "a_file"
     existing.write_text("keep me")
-    for out, reason in ((existing, "File exists"), (existing / "below", "Not a directory")):
-        assert db.main(["--steps", "5", "--means", "1", "2", "--runs", "2", "--out", str(out)]) == 1
-        assert capsys.readouterr().err.endswith(
-            f": error: could not write {out / 'final_probabilities.png'} ({reason}); "
-            "nothing written\n")
+    for out, reason in ((existing, "File exists"), (existing / "below", "Not a directory"),
+                        (Path("/proc/figures"), "No such file or directory")):
+        for mode in ([], ["--compare", "stddev", "1", "2"], ["--sutton-barto"]):
+            with pytest.raises(SystemExit) as exit_info:
+                db.main([*mode, "--steps", "4000", "--out", str(out)])
+            assert exit_info.value.code == 2
+            captured = capsys.readouterr()
+            assert captured.out == ""  # no training started
+            assert captured.err == (f"{Path(sys.argv[0]).name}: error: --out {out}: cannot write "
+                                    f"figures there ({reason}) (see --help)\n")
     assert existing.read_text() == "keep me" and list(tmp_path.iterdir()) == [existing]
+
+
+def test_the_out_check_leaves_nothing_behind(tmp_path):
+    # The folders it makes to try, and its probe file, go again; an existing folder stays as it
+    # was. The figures' folder is made when the first figure is written.
+    db.check_out_folder(tmp_path / "new" / "deeper")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()
+    db.check_out_folder(tmp_path / "kept")
+    assert [path.name for path in tmp_path.iterdir()] == ["kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
 
 
 def test_cli_default_runs_many_seeds_and_marks_dead_networks(tmp_path, capsys):
@@ -917,13 +983,13 @@ def newcomer_env():
     return env
 
 
-def script(*args):
+def script(*args, before=""):
     """The command that runs the script with `args`, as `python discrete_bandit.py ...` does,
     with Python's default handler for Ctrl-C (SIGINT), as a terminal gives it, whatever this
-    process was started with."""
+    process was started with; `before`: code to run first."""
     run = (f"import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
            f"sys.argv = {[str(SCRIPT), *args]!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
-    return [sys.executable, "-c", run]
+    return [sys.executable, "-c", before + "\n" + run]
 
 
 def run_two_settings(tmp_path):
@@ -992,9 +1058,58 @@ def run_and_press_ctrl_c(tmp_path):
     return first_line, time.monotonic() - pressed, child.returncode, stdout, stderr, out.exists()
 
 
-def run_with_out_under_proc(tmp_path):
-    return subprocess.run(script("--out", "/proc/figures", "--means", "1", "2", "--steps", "100"),
-                          capture_output=True, text=True, timeout=300, env=newcomer_env())
+SHOW_AND_CLOSE = """
+import time
+import matplotlib.pyplot as plt
+show = plt.show
+def show_and_close(*args, **kwargs):  # what a user sees once the windows are up, then close
+    managers = [plt.figure(number).canvas.manager for number in plt.get_fignums()]
+    started = time.monotonic()
+    def look():  # every 0.1 s until every window is mapped (on a loaded machine, late)
+        mapped = [m.window.winfo_ismapped() for m in managers]
+        if all(mapped) or time.monotonic() - started > 60:
+            print("windows", [(m.get_window_title(), up) for m, up in zip(managers, mapped)])
+            timer.stop()
+            plt.close("all")  # the last window closed ends show()
+    timer = managers[0].canvas.new_timer(interval=100)
+    timer.add_callback(look)
+    timer.start()
+    show(*args, **kwargs)
+plt.show = show_and_close
+"""
+
+
+def run_with_show_with_and_without_a_display(tmp_path):
+    # Eagerly, to spare a compilation. Without a display, matplotlib falls back to Agg by itself;
+    # on a virtual X display (Xvfb, where installed: .ci/run installs it) it opens Tk windows.
+    env = {key: value for key, value in newcomer_env().items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    args = ["--show", "--eager", "--means", "1", "2", "--steps", "3"]
+    options = dict(capture_output=True, text=True, timeout=300)
+    headless = subprocess.run(script(*args, "--out", str(tmp_path / "headless")), env=env,
+                              **options)
+    if shutil.which("Xvfb") is None:
+        return headless, None
+    read, write = os.pipe()  # Xvfb writes its display number there once it is ready
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24"],
+                              pass_fds=[write], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        display = os.read(read, 100).decode().strip()
+        os.close(read)
+        socket = Path(f"/tmp/.X11-unix/X{display}")  # seen missing just after the number came
+        for _ in range(100):
+            if socket.exists():
+                break
+            time.sleep(0.1)
+        windows = subprocess.run(script(*args, "--out", str(tmp_path / "windows"),
+                                        before=SHOW_AND_CLOSE),
+                                 env={**env, "DISPLAY": f":{display}"}, **options)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return headless, windows
 
 
 CHECKED_BY = {}  # the name of a test: the `run_...` whose result it checks
@@ -1096,12 +1211,35 @@ def test_ctrl_c_stops_a_batch_of_runs_at_once(processes):
     assert not wrote
 
 
-@checks(run_with_out_under_proc)
-def test_an_out_folder_that_cannot_be_made_is_one_line_and_exit_1(processes):
-    result = processes[run_with_out_under_proc].result()
-    assert result.returncode == 1
-    assert "Summary" in result.stdout and "Wrote" not in result.stdout
-    # One line, the "prog: error: message" form, no traceback.
-    assert result.stderr == ("discrete_bandit.py: error: could not write /proc/figures/"
-                             "final_probabilities.png (No such file or directory); nothing "
-                             "written\n")
+@checks(run_with_show_with_and_without_a_display)
+def test_show_opens_a_window_per_figure_or_says_in_one_line_that_it_cannot(processes):
+    headless, windows = processes[run_with_show_with_and_without_a_display].result()
+    assert headless.returncode == 0, headless.stderr
+    assert headless.stderr == ""
+    assert headless.stdout.splitlines()[-1].startswith("--show: no window could open (backend agg")
+    assert "Wrote" in headless.stdout
+    if windows is None:
+        pytest.skip("no Xvfb here to give --show a display (.ci/run installs it): only the "
+                    "no-display path was tested")
+    assert windows.returncode == 0, windows.stderr
+    assert windows.stderr == "", windows.stderr
+    # Both figures open, each in a window of its own named after its file, and mapped (shown).
+    assert windows.stdout.splitlines()[-1] == (
+        "windows [('final_probabilities.png', 1), ('learning_curves.png', 1)]"), windows.stdout
+
+
+def test_show_without_a_window_says_so_and_the_files_are_written(tmp_path, capsys):
+    # This process draws with Agg (see the top of this file), which opens no window.
+    argv = ["--show", "--eager", "--means", "1", "2", "--steps", "2", "--out", str(tmp_path)]
+    assert db.main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-3:-1] == [f"Wrote {tmp_path / 'final_probabilities.png'}",
+                          f"Wrote {tmp_path / 'learning_curves.png'}"]
+    assert out[-1].startswith("--show: no window could open (backend agg")
+
+
+def test_one_helper_asks_whether_ipython_runs_the_script():
+    # main() (which backend) and the __main__ block (whether to freeze) ask the same question.
+    source = SCRIPT.read_text()
+    assert source.count("get_ipython()") == 1 and source.count("in_ipython()") == 3
+    assert not db.in_ipython()
