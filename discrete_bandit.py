@@ -389,7 +389,7 @@ def baseline_name(baseline):
     return baseline
 
 
-# ===== Part 4. Beyond the article: section 1 run, a baseline, dead networks, the textbook =======
+# ===== Part 4. Beyond the article: sections 1 and 2 run, a baseline, dead networks, the textbook ==
 # Section 1 of the article, made visible: averaged over the actions the policy samples and their
 # rewards, the pseudo-loss's gradient is the gradient of the expected payoff J = sum_a pi(a) mu_a
 # (the policy gradient theorem; Sutton & Barto, 2.8). On a bandit the average is a sum over the
@@ -461,6 +461,94 @@ def policy_gradient_check(means=CHECKED_MEANS, policy=CHECKED_POLICY, *, stddev=
     return SimpleNamespace(plays=np.asarray(plays), estimates=estimates, exact=exact, bias=bias,
                            errors=errors, relative_bias=np.linalg.norm(bias) / size, policy=pi,
                            means=means, baseline=baseline, counts=counts, sums=sums)
+
+
+# Section 2 of the article, run (--fit-check): Keras' own training makes the same update. A Keras
+# loss takes (y_true, y_pred) only, so the article rules out compile(), fit() and train_on_batch().
+# But they also take `sample_weight`, a weight per row that multiplies the row's loss. With the
+# action played as y_true and its reward as the weight, a row's sparse categorical cross-entropy
+# is -reward * log pi(action): the pseudo-loss. Part 1 keeps the tape all the same: it shows the
+# three steps, and it runs inside Part 2's compiled loop, where the action, the reward and a
+# baseline computed from it are made, not handed in as data.
+
+
+def compile_for_reinforce(actor, optimizer, reduction="sum"):
+    """Compile `build_actor`'s actor so that `train_on_batch_step` makes `reinforce_step`'s update.
+
+    The loss is the cross-entropy of y_true, the action, with the actor's log-softmax output as
+    logits: log-probabilities are valid logits (softmax(log p) = p). Why `reduction="sum"`:
+    Part 1's step sums the rows' pseudo-losses, while Keras' default reduction,
+    "sum_over_batch_size", averages them. With one row the two agree; with k rows the default
+    would take a step on the mean, with gradients k times smaller (SGD's step shrinks k-fold;
+    Adam divides the scale out, all but its epsilon).
+
+    Run eagerly, as Part 1's step runs: tracing Keras' step into a tf.function takes 0.8 s,
+    longer than --fit-check's 10 eager steps (0.5 s; measured). No XLA either: Keras'
+    `jit_compile="auto"` is off on a CPU, but on where TensorFlow sees a GPU.
+    """
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
+    actor.compile(optimizer, loss, run_eagerly=True, jit_compile=False)
+    return actor
+
+
+def train_on_batch_step(actor, means, stddev, seed):
+    """`reinforce_step` (without a baseline) made by Keras: play the bandit once and update the
+    actor with `train_on_batch`. Returns (the probabilities played, reward, action), for an
+    `actor` from `compile_for_reinforce`.
+
+    It draws as `reinforce_step` draws, from the same split of the seed pair: the same weights,
+    means and seed pair play the same action and get the same reward. The actor sees the state
+    twice, here to draw the action and in `train_on_batch` on Keras' own tape: the same weights,
+    the same numbers.
+    """
+    action_seed, reward_seed = tf.unstack(tf.random.experimental.stateless_split(seed))
+    states = tf.ones((means.shape[0], 1))  # the state, once per row
+    log_probs = actor(states)
+    action = tf.random.stateless_categorical(log_probs, 1, action_seed)[:, 0]  # one per row
+    reward = pull(means, stddev, action, reward_seed)
+    # The action as the label, its reward as the row's weight: row r's loss is the pseudo-loss
+    # -reward[r] * log pi(action[r]), and the rows' losses are summed (see compile_for_reinforce).
+    actor.train_on_batch(states, action, sample_weight=reward)
+    return tf.exp(log_probs), reward, action
+
+
+# --fit-check trains two copies from one start, each on its own, with the same seed pairs: one
+# with the tape, one with Keras. So every step compares whole runs, the optimizer's state
+# included, not one step from shared weights; and were the updates apart by more than rounding,
+# the copies would part: another arm, another reward.
+def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, optimizer="adam"):
+    """Two copies of `build_actor(arms, seed)` trained side by side on the bandit `means`, one
+    with `reinforce_step`, one with `train_on_batch_step`. Returns a namespace of arrays, one
+    entry per step: actions (the Keras copy's), rewards ((steps, 2): the tape copy's, the Keras
+    copy's), apart (the largest |difference| between the copies' weights after the step) and
+    moved (the largest change of a weight of the tape copy in the step); and largest_weight, the
+    largest |weight| at the end. Raises TrainingDiverged for non-finite weights.
+    """
+    tape_actor, keras_actor = build_actor(len(means), seed), build_actor(len(means), seed)
+    tape_optimizer = OPTIMIZERS[optimizer](learning_rate)
+    compile_for_reinforce(keras_actor, OPTIMIZERS[optimizer](learning_rate))
+    means, stddev = tf.constant([means], tf.float32), tf.constant(stddev, tf.float32)
+
+    def all_weights(actor):  # every weight of the actor, in one flat array
+        return np.concatenate([np.ravel(weights) for weights in actor.get_weights()])
+
+    actions, rewards, apart, moved = [], [], [], []
+    before = all_weights(tape_actor)
+    for step in range(steps):
+        seed_pair = tf.constant([seed, step])
+        _, tape_reward = reinforce_step(tape_actor, tape_optimizer, means, stddev, seed_pair)
+        _, keras_reward, action = train_on_batch_step(keras_actor, means, stddev, seed_pair)
+        after = all_weights(tape_actor)
+        if not np.isfinite(after).all():
+            raise TrainingDiverged(f"after {step + 1:,} updates")
+        actions.append(int(action[0]))
+        rewards.append((tape_reward[0], keras_reward[0]))
+        apart.append(np.abs(after - all_weights(keras_actor)).max())
+        moved.append(np.abs(after - before).max())
+        before = after
+    return SimpleNamespace(actions=np.array(actions), rewards=np.array(rewards),
+                           apart=np.array(apart), moved=np.array(moved),
+                           largest_weight=np.abs(before).max())
 
 
 def best_arms(means):
@@ -838,14 +926,21 @@ def parse_args(argv=None):
          "log(p + 1e-5) (policy_gradient.png): its own bandit and policy; your --stddev, --seed")
     mode("--benchmark", action="store_true", help="time the eager and the compiled loop on the "
          "first setting; writes nothing")
+    mode("--fit-check", action="store_true", help="check the article's section 2: train two "
+         "copies of its actor 10 steps side by side, with the tape and with Keras' "
+         "train_on_batch (the action as label, the reward as sample_weight), and print how far "
+         "apart they are: the first setting; your --seed, --stddev, --optimizer, "
+         "--learning-rate; writes nothing")
     args = parser.parse_args(argv)
 
     book = args.sutton_barto
     own = "--sutton-barto" if book else "--policy-gradient" if args.policy_gradient else None
     if own and args.means:
         parser.error(f"{own} plays its own bandits; drop --means")
-    if args.eager and (args.benchmark or own):
-        parser.error(f"--eager does not go with {own or '--benchmark'}")
+    mode_name = own or ("--benchmark" if args.benchmark else "--fit-check" if args.fit_check
+                        else None)
+    if args.eager and mode_name:  # --eager picks the article's loop; these modes train their own
+        parser.error(f"--eager does not go with {mode_name}")
     args.steps = args.steps if args.steps is not None else (1_000 if book else 10_000)
     args.runs = args.runs if args.runs is not None else 2_000 if book else 1 if args.eager else 10
     args.means = args.means or [list(s) for s in DEFAULT_SETTINGS]
@@ -855,9 +950,9 @@ def parse_args(argv=None):
             check_setting(means)
         for options in variants(args):
             check_arguments(seed=args.seed, eager=args.eager, runs=args.runs, **options)
-        if not (args.benchmark or args.policy_gradient):
+        if not (args.benchmark or args.policy_gradient or args.fit_check):
             check_command_size(args)
-        if not args.benchmark:  # every other command writes figures
+        if not (args.benchmark or args.fit_check):  # every other command writes figures
             check_out_folder(args.out)
     except ValueError as error:
         parser.error(str(error))
@@ -1030,6 +1125,36 @@ def benchmark(args):
     return {}
 
 
+def fit_check(args):
+    """The article's section 2, run: Part 1's step and Keras' `train_on_batch` side by side, on
+    the first setting; prints each step and what they show, writes nothing."""
+    means = args.means[0]
+    result = train_both_ways(means, seed=args.seed, stddev=args.stddev,
+                             learning_rate=args.learning_rate, optimizer=args.optimizer)
+    # The Keras copy's reward: the tape copy's too, unless the copies parted (the last line).
+    columns = zip(result.actions, result.rewards[:, 1], result.apart, result.moved)
+    rows = [(step, action, f"{reward:.4f}", f"{apart:.1e}", f"{moved:.1e}")
+            for step, (action, reward, apart, moved) in enumerate(columns, start=1)]
+    # The scale of float32 rounding here: an ulp of the largest weight, the gap between it and
+    # the next float32. Updates that agree differ by a few ulps at most; another update, by more.
+    ulp, apart, moved = np.spacing(result.largest_weight), result.apart.max(), result.moved.max()
+    parted = (result.rewards[:, 0] != result.rewards[:, 1]) | (result.apart > 4 * ulp)
+    if parted.any():
+        shows = (f"The copies parted at step {np.argmax(parted) + 1}: weights up to {apart:.1e} "
+                 f"apart, {apart / ulp:.3g} ulps of the largest weight.")
+    else:
+        shows = (f"The same reward at every step and weights at most {apart:.1e} apart (an ulp of "
+                 f"the largest weight: {ulp:.1e}), steps up to {moved:.1e}: Keras' training "
+                 "makes the tape's update.")
+    title = ("Two copies of the article's actor side by side, one trained by Part 1's tape, one "
+             f"by Keras' train_on_batch\nmeans {format_means(means)}, "
+             f"{OPTIMIZERS[args.optimizer].__name__}({args.learning_rate:g}), seed {args.seed}")
+    columns = [("step", 4), ("arm", 3), ("reward", 8), ("weights apart", 13),
+               ("largest update", 14)]
+    print_table(title, columns, rows, [shows])
+    return {}
+
+
 def in_ipython():
     """Whether an IPython session (a notebook's kernel, IPython's `%run`) runs the script: the
     session goes on after it, with a matplotlib backend of its own."""
@@ -1072,6 +1197,8 @@ def main(argv=None):
         run = sutton_barto
     elif args.policy_gradient:
         run = policy_gradient
+    elif args.fit_check:
+        run = fit_check
     elif args.compare:
         run = compare
     else:
