@@ -59,6 +59,14 @@ def pseudo_loss(log_prob, reward):
 # (ii) take its gradient with respect to the trainable weights, (iii) let the optimizer apply it.
 
 STATE = tf.ones((1, 1))  # the bandit has a single state: the actor always sees the value 1
+PLAYING = -1  # the purpose of the steps' random keys; the initial weights' are 0, 1, ... (below)
+
+
+def step_key(seed, step):
+    """The random key of training step `step`, a pair of int32. Keras draws the actor's initial
+    weights from the keys (seed, 0) and (seed, 1) (see build_actor), so the steps take keys of
+    their own: (seed, PLAYING) folded with the step number, as JAX's fold_in does."""
+    return tf.random.experimental.stateless_fold_in(tf.stack([seed, PLAYING]), step)
 
 
 def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
@@ -67,7 +75,8 @@ def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
     `means` is a float32 tensor of shape (rows, arms): the article plays one bandit, one row, so
     the probabilities come back as (1, arms) and the reward as (1,). (Part 2 feeds a row per
     run to an actor with weights of its own per row, and trains many runs with this same step.)
-    `seed` is a pair (seed, step): stateless random ops give the same numbers for the same pair.
+    `seed` is the step's key, `step_key(seed, step)`: stateless random ops give the same numbers
+    for the same key.
     `baseline` is subtracted from the reward: not in the article, so 0. (Part 4's baselines
     are numbers or, as in Sutton & Barto's figures, a function of this very reward.)
     """
@@ -90,15 +99,17 @@ def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
 
 
 # ===== Part 1, section 3 of the article: the multi-armed bandit ==================================
-# Arm i pays a reward drawn from Normal(mean_i, stddev). The player does not know the means;
-# the best policy always plays the arm with the highest one.
+# Arm i pays a reward drawn from Normal(mean_i, stddev_i): the article's stddevs are all equal.
+# The player does not know the means; the best policy always plays the arm with the highest one.
 
 
 def pull(means, stddev, action, seed):
     """Play arm action[r] of row r's bandit once: a reward from Normal(means[r, action[r]],
-    stddev) per row (`batch_dims=1` picks means[r, action[r]] in each row r)."""
-    return tf.gather(means, action, batch_dims=1) + stddev * tf.random.stateless_normal(
-        action.shape, seed)
+    stddev[r, action[r]]) per row (`batch_dims=1` picks entry action[r] of each row r).
+    `stddev` is one number for every arm, or one per arm."""
+    stddev = tf.broadcast_to(stddev, means.shape)
+    noise = tf.random.stateless_normal(action.shape, seed)
+    return tf.gather(means, action, batch_dims=1) + tf.gather(stddev, action, batch_dims=1) * noise
 
 
 def build_actor(num_arms, seed=0):
@@ -123,7 +134,8 @@ def build_actor(num_arms, seed=0):
     return keras.Model(state, log_probs, name="actor")
 
 
-def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate=1e-3):
+def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate=1e-3,
+                       on_step=lambda: None):
     """The article's training loop: a fresh actor and Adam, then `steps` REINFORCE updates,
     run eagerly, one Python iteration per step (Part 2 compiles the same step for many runs).
 
@@ -136,8 +148,9 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
     stddev = tf.constant(stddev, tf.float32)
     history = []
     for step in range(steps):
-        probs, _ = reinforce_step(actor, optimizer, means, stddev, tf.constant([seed, step]))
+        probs, _ = reinforce_step(actor, optimizer, means, stddev, step_key(seed, step))
         history.append(probs[0])  # the policy that played this step, after `step` updates
+        on_step()  # a progress bar, say
     history.append(tf.exp(actor(STATE)[0]))  # and the policy after the last update
     return tf.stack(history).numpy()
 
@@ -167,6 +180,8 @@ from matplotlib.ticker import MaxNLocator
 # run's weights get their own gradient, and Adam and SGD act on each number alone. XLA compiles
 # CHUNK steps of all runs into one call, once per kind of population: 1 us a run-step, not 20 ms.
 CHUNK = 1_000  # steps per call of the compiled loop
+# The runs stay independent only with optimizers that act on each number alone: not with
+# clipnorm or global_clipnorm, whose norm would mix the runs' gradients.
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 # XLA's newer CPU code generator compiles the loop 0.3 s slower, runs no faster. TF 2.21 knows it.
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_use_fusion_emitters=false")
@@ -186,7 +201,7 @@ def build_population(runs, num_arms, hidden_layers=2):
     return keras.Model(states, log_probs(hidden), name="population")
 
 
-def he_normal(shape, seed, layer):
+def he_normal_kernels(shape, seed, layer):
     """Keras' he_normal for a (runs, inputs, units) kernel, from build_actor(arms, seed)'s stream
     for hidden layer `layer`: run 0 gets its kernel, run r the numbers after."""
     return tf.random.stateless_truncated_normal(
@@ -209,26 +224,27 @@ def train_runs(means, runs, *, stddev=1.0, steps=10_000, learning_rate=1e-3, see
     if len(rows) != runs:
         raise ValueError(f"a bandit per run needs {runs} rows of means, got {len(rows)}")
     means = np.array([check_setting(row) for row in rows], np.float32)
+    check_stddev_per_arm(stddev, means.shape[1])
+    # One per arm, always: the compiled loop is traced once, whether one number or one per arm.
+    stddev = np.broadcast_to(np.asarray(stddev, np.float32), means.shape[1:])
     baseline = baseline_name(baseline)
     check_history_size(steps + 1, means.shape[1], runs)
     history = np.empty((runs, steps + 1, means.shape[1]), np.float32)
     if eager:  # one run, from build_actor(arms, seed): as run 0 of a population starts
         try:
             history[0] = train_step_by_step(list(means[0]), steps=steps, seed=seed,
-                                            stddev=stddev, learning_rate=learning_rate)
+                                            stddev=list(stddev), learning_rate=learning_rate,
+                                            on_step=lambda: on_progress(1))
         except tf.errors.InvalidArgumentError:  # weights that are not numbers sample no arm
             raise TrainingDiverged("during training") from None
-        on_progress(steps)
         return check_finite(history)
     # Always tensors of the same types: the loop is traced and compiled once per kind.
     agent = _agent(runs, means.shape[1], baseline, hidden_layers, optimizer)
     agent.reset(seed, learning_rate)
     bandit = tf.constant(means), tf.constant(stddev, tf.float32), tf.constant(seed)
-    average_reward = tf.zeros(runs)
     for first_step in range(0, steps, CHUNK):
         num_steps = min(CHUNK, steps - first_step)
-        probs, average_reward, final = agent.play(
-            *bandit, tf.constant(first_step), tf.constant(num_steps), average_reward)
+        probs, final = agent.play(*bandit, tf.constant(first_step), tf.constant(num_steps))
         history[:, first_step : first_step + num_steps] = probs.numpy()[:, :num_steps]
         history[:, first_step + num_steps] = final.numpy()
         on_progress(runs * num_steps)
@@ -247,34 +263,38 @@ def _agent(runs, num_arms, baseline, hidden_layers, optimizer_name):
     optimizer = OPTIMIZERS[optimizer_name]()
     optimizer.build(actor.trainable_variables)
     baseline = BASELINES[baseline]
+    # Each run's average of its rewards so far, for the baselines: kept from call to call, as
+    # the weights are.
+    average_reward = tf.Variable(tf.zeros(runs), trainable=False, name="average_reward")
 
     def reset(seed, learning_rate):
         """Fresh runs: every run's weights as build_actor draws them, and a fresh optimizer."""
         *hidden, output = actor.layers[1:]
         for layer_index, layer in enumerate(hidden):
-            layer.kernel.assign(he_normal(layer.kernel.shape, seed, layer_index))
+            layer.kernel.assign(he_normal_kernels(layer.kernel.shape, seed, layer_index))
             layer.bias.assign(tf.zeros_like(layer.bias))
-        for variable in [*output.trainable_variables, *optimizer.variables]:
+        for variable in [*output.trainable_variables, *optimizer.variables, average_reward]:
             variable.assign(tf.zeros_like(variable))  # Adam's step count and moments, too
         optimizer.learning_rate.assign(learning_rate)
 
     @tf.function(jit_compile=True, autograph=False)  # a plain tf.while_loop: nothing to convert
-    def play(means, stddev, seed, first_step, num_steps, average_reward):
-        """num_steps (<= CHUNK) steps of all runs: policies played, average rewards, policies."""
+    def play(means, stddev, seed, first_step, num_steps):
+        """num_steps (<= CHUNK) steps of all runs: the policies played, and the policies after."""
         def one_step(step, history, average_reward):
             count = tf.cast(step, tf.float32)  # rewards seen before this step
             probs, reward = reinforce_step(
-                actor, optimizer, means, stddev, tf.stack([seed, step]),
+                actor, optimizer, means, stddev, step_key(seed, step),
                 lambda reward: baseline(reward, average_reward, count))
             average_reward += (reward - average_reward) / (count + 1.0)
             # A tensor, row by row: with a TensorArray, TF's XLA bridge would translate this twice.
             history = tf.tensor_scatter_nd_update(history, [[step - first_step]], probs[None])
             return step + 1, history, average_reward
 
-        _, history, average_reward = tf.while_loop(
+        _, history, last_average = tf.while_loop(
             lambda step, *_: step < first_step + num_steps, one_step,
-            (first_step, tf.zeros((CHUNK, runs, num_arms)), average_reward))
-        return tf.transpose(history, (1, 0, 2)), average_reward, tf.exp(actor(tf.ones((runs, 1))))
+            (first_step, tf.zeros((CHUNK, runs, num_arms)), average_reward.value()))
+        average_reward.assign(last_average)
+        return tf.transpose(history, (1, 0, 2)), tf.exp(actor(tf.ones((runs, 1))))
 
     return SimpleNamespace(actor=actor, optimizer=optimizer, reset=reset, play=play)
 
@@ -353,11 +373,19 @@ def check_number(name, value, low, high):
         raise ValueError(f"{name} must be a number from {low:.2g} to {high:.2g}, got {value!r}")
 
 
+def check_stddev_per_arm(stddev, arms):
+    """Raise ValueError unless `stddev` is one number, or a sequence of one per arm."""
+    if np.ndim(stddev) and np.size(stddev) not in (1, arms):
+        raise ValueError(f"stddev takes one number for every arm or one per arm ({arms}), "
+                         f"got {np.size(stddev)}")
+
+
 def check_arguments(*, stddev, steps, learning_rate, seed, baseline="none", hidden_layers=2,
                     optimizer="adam", eager=False, runs=1):
     """Raise ValueError with a readable message for any invalid training argument."""
     check_integer("runs", runs, 1)
-    check_number("stddev", stddev, 0.0, FLOAT32_MAX)
+    for value in np.ravel(stddev) if np.ndim(stddev) else [stddev]:  # one, or one per arm
+        check_number("stddev", value, 0.0, FLOAT32_MAX)
     check_integer("steps", steps, 1)
     check_number("learning_rate", learning_rate, FLOAT32_TINY, FLOAT32_MAX)
     check_integer("seed", seed, 0, MAX_SEED)
@@ -392,8 +420,11 @@ def baseline_name(baseline):
 # ===== Part 4. Beyond the article: sections 1 and 2 run, a baseline, dead networks, the textbook ==
 # Section 1 of the article, made visible: averaged over the actions the policy samples and their
 # rewards, the pseudo-loss's gradient is the gradient of the expected payoff J = sum_a pi(a) mu_a
-# (the policy gradient theorem; Sutton & Barto, 2.8). On a bandit the average is a sum over the
-# arms, so the exact gradient is one tape away, and so is the bias of the article's log(p + 1e-5).
+# (the policy gradient theorem: Williams 1992; Sutton & Barto, section 13.2). On a bandit the
+# average is a sum over the arms, so the exact gradient is one tape away, and so is the bias of
+# the article's log(p + 1e-5). That bias cannot be seen in one play, the single play a training
+# step makes (a step's noise is far larger); it shows when many plays are averaged at a policy
+# with rare arms.
 # Checked late in training on the article's [1, 2, 3, 4] shifted by +5, where 3 arms have p = 1e-5
 # and log(p + 1e-5) halves their gradient; the shift makes the bias large (it grows with the
 # payoffs, the gradient with their gaps) and gives the baseline something to remove.
@@ -527,6 +558,7 @@ def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, 
     tape_actor, keras_actor = build_actor(len(means), seed), build_actor(len(means), seed)
     tape_optimizer = OPTIMIZERS[optimizer](learning_rate)
     compile_for_reinforce(keras_actor, OPTIMIZERS[optimizer](learning_rate))
+    check_stddev_per_arm(stddev, len(means))
     means, stddev = tf.constant([means], tf.float32), tf.constant(stddev, tf.float32)
 
     def all_weights(actor):  # every weight of the actor, in one flat array
@@ -535,7 +567,7 @@ def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, 
     actions, rewards, apart, moved = [], [], [], []
     before = all_weights(tape_actor)
     for step in range(steps):
-        seed_pair = tf.constant([seed, step])
+        seed_pair = step_key(seed, step)
         _, tape_reward = reinforce_step(tape_actor, tape_optimizer, means, stddev, seed_pair)
         _, keras_reward, action = train_on_batch_step(keras_actor, means, stddev, seed_pair)
         after = all_weights(tape_actor)
@@ -583,7 +615,7 @@ def alive_units(seed, runs=1, hidden_layers=2):
     """Units on per hidden layer at the start of each run of `train_runs`: (runs, layers)."""
     outputs, alive = tf.ones((runs, 1)), []
     for layer in range(hidden_layers):  # the biases start at zero
-        kernel = he_normal((runs, outputs.shape[1], 5), seed, layer)
+        kernel = he_normal_kernels((runs, outputs.shape[1], 5), seed, layer)
         outputs = tf.nn.relu(tf.einsum("ri,rio->ro", outputs, kernel))
         alive.append(np.count_nonzero(outputs, axis=1))
     return np.array(alive, dtype=int).reshape(hidden_layers, runs).T
@@ -899,7 +931,8 @@ def parse_args(argv=None):
     add("--means", metavar="M", type=float, nargs="+", action="append",
         help=f"mean payoff of each arm (2 to {MAX_ARMS} arms), one setting per use; default: "
         + ", ".join(format_means(s) for s in DEFAULT_SETTINGS))
-    add("--stddev", type=float, default=1.0, help="every payoff's standard deviation (default: 1)")
+    add("--stddev", metavar="S", type=float, nargs="+", default=1.0, help="the payoffs' "
+        "standard deviation: one for every arm, or one per arm (default: 1)")
     add("--steps", type=int, help="updates per run (default: 10000; 1000 with --sutton-barto)")
     add("--runs", type=int, help="runs per setting, trained at once (default: 10; 2000 with "
         "--sutton-barto, 1 with --eager)")
@@ -911,6 +944,9 @@ def parse_args(argv=None):
     add("--baseline", action="store_true", help="subtract the average of earlier rewards")
     add("--eager", action="store_true", help="train one run with the article's loop, "
         "train_step_by_step, a Python step at a time (slow: for print() or a debugger)")
+    add("--long", action="store_true", help="train even when the estimate says the command "
+        f"takes over {MAX_COMMAND_SECONDS // 60} minutes (e.g. --eager on the article's 10,001 "
+        "steps); the memory limit stays")
     add("--out", type=Path, default=Path("figures"), help="the figures' folder (default: figures)")
     add("--show", action="store_true", help="after writing the figures, show them in windows, "
         "as the article's code does (where no window can open, says so; the files are written)")
@@ -944,11 +980,16 @@ def parse_args(argv=None):
     args.steps = args.steps if args.steps is not None else (1_000 if book else 10_000)
     args.runs = args.runs if args.runs is not None else 2_000 if book else 1 if args.eager else 10
     args.means = args.means or [list(s) for s in DEFAULT_SETTINGS]
+    if isinstance(args.stddev, list) and len(args.stddev) == 1:  # --stddev S: one for every arm
+        args.stddev = args.stddev[0]
     try:
+        bandits = [CHECKED_MEANS] if args.policy_gradient else [] if book else args.means
+        for means in bandits:  # --sutton-barto's testbeds have stddev 1
+            check_stddev_per_arm(args.stddev, len(means))
         args.compare = compared_values(parser, args)
         for means in args.means:
             check_setting(means)
-        for options in variants(args):
+        for options in training_options(args):
             check_arguments(seed=args.seed, eager=args.eager, runs=args.runs, **options)
         if not (args.benchmark or args.policy_gradient or args.fit_check):
             check_command_size(args)
@@ -981,7 +1022,7 @@ def compared_values(parser, args):
     return knob, values
 
 
-def variants(args):
+def training_options(args):
     """The train() arguments of the command's runs: one set, or one per compared value."""
     options = dict(stddev=args.stddev, steps=args.steps, learning_rate=args.learning_rate,
                    baseline=args.baseline, hidden_layers=args.hidden_layers,
@@ -994,15 +1035,16 @@ def variants(args):
 
 def check_command_size(args):
     """Refuse, with an estimate, a command that would train too long or not fit in memory."""
-    trainings = len(SUTTON_BARTO) if args.sutton_barto else len(args.means) * len(variants(args))
+    trainings = len(SUTTON_BARTO) if args.sutton_barto else len(args.means) * len(training_options(args))
     steps = trainings * args.steps  # of the loop, each for all runs at once
     seconds = steps * args.runs * EAGER_STEP_SECONDS if args.eager else (
         steps * (STEP_SECONDS + args.runs * RUN_STEP_SECONDS))
-    if seconds > MAX_COMMAND_SECONDS:
+    if seconds > MAX_COMMAND_SECONDS and not args.long:
         raise ValueError(
             f"{steps * args.runs:,} {'eager ' * args.eager}run-steps would train for about "
             f"{seconds / 60:,.0f} minutes on a 2-core CPU (an estimate; the limit is "
-            f"{MAX_COMMAND_SECONDS / 60:.0f} minutes a command); use fewer steps, runs or settings")
+            f"{MAX_COMMAND_SECONDS / 60:.0f} minutes a command); use fewer steps, runs or settings, "
+            "or --long to train all the same")
     # --sutton-barto keeps one curve's histories at a time, a command the histories of them all
     arms, kept = (10, args.runs) if args.sutton_barto else (
         max(len(m) for m in args.means), args.runs * trainings)
@@ -1027,7 +1069,7 @@ def best_most_likely(final, means):
 
 def default_run(args):
     """Train every setting, print the summary; returns the figures to draw."""
-    (options,) = variants(args)
+    (options,) = training_options(args)
     results = train_settings(args.means, runs=args.runs, seed=args.seed, eager=args.eager,
                              **options)
     runs, rows = args.runs, []
@@ -1053,7 +1095,7 @@ def compare(args):
     knob, values = args.compare
     by_value = {value: train_settings(args.means, runs=args.runs, seed=args.seed,
                                       label=f", {knob} {value}", eager=args.eager, **options)
-                for value, options in zip(values, variants(args))}
+                for value, options in zip(values, training_options(args))}
     comparison = [(means, {value: by_value[value][index][1:] for value in values})  # per setting:
                   for index, means in enumerate(args.means)]  # {value: (histories, dead)}
     rows = []
@@ -1075,10 +1117,12 @@ def compare(args):
 def sutton_barto(args):
     """Figure 2.5 of Sutton & Barto with the article's update, and the article's actor beside it."""
     runs, steps = args.runs, args.steps
-    variants = {key: train_kwargs for key, (_, _, train_kwargs) in SUTTON_BARTO.items()}
-    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x {len(variants)} curves")
-    curves = sutton_barto_figure_2_5(runs, steps, args.seed, variants,
-                                     progress=progress_bar(len(variants) * runs * steps).add)
+    curves_to_train = {key: train_kwargs for key, (_, _, train_kwargs) in SUTTON_BARTO.items()}
+    print(f"Sutton & Barto's Figure 2.5: {runs:,} runs x {steps:,} steps x "
+          f"{len(curves_to_train)} curves")
+    progress = progress_bar(len(curves_to_train) * runs * steps)
+    curves = sutton_barto_figure_2_5(runs, steps, args.seed, curves_to_train,
+                                     progress=progress.add)
     at = sorted({t for t in (100, 250, 500, 1000, steps) if t <= steps})
     print_table("", [("% optimal action at step", -52)] + [(f"{t:,}", 7) for t in at],
                 [(SUTTON_BARTO[key][0], *(f"{100 * curve[t - 1]:.1f}" for t in at))

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import symtable
 import sys
@@ -302,7 +303,8 @@ def code_lines(source):
 def test_part_1_holds_the_articles_pieces_in_its_order_and_nothing_from_below():
     source = part_1_source()
     defined = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
-    assert defined == ["pseudo_loss", "reinforce_step", "pull", "build_actor", "train_step_by_step"]
+    assert defined == ["pseudo_loss", "step_key", "reinforce_step", "pull", "build_actor",
+                       "train_step_by_step"]
     assert names_read_but_not_defined(source) == set()
     # The check sees a name from a later part, in a function or at the top level.
     assert names_read_but_not_defined(source + "def f():\n    return CHUNK\n") == {"CHUNK"}
@@ -742,6 +744,9 @@ def test_progress_is_a_bar_in_a_terminal_and_plain_lines_in_a_log(monkeypatch):
         ["--means", *["1"] * (db.MAX_ARMS + 1)],
         ["--stddev", "-1"],
         ["--stddev", "nan"],
+        ["--stddev", "1", "-1", "--means", "1", "2"],
+        ["--stddev", "1", "2", "--means", "1", "2", "3"],
+        ["--stddev", "1", "2", "3", "--policy-gradient"],
         ["--steps", "0"],
         ["--steps", "2.5"],
         ["--steps", "1000000000"],
@@ -1079,6 +1084,19 @@ plt.show = show_and_close
 """
 
 
+def wait_for_x_server(path, seconds=60):
+    """Until the X server listens at its socket `path`: on a loaded machine, Xvfb tells its
+    display number before it does, and a client that comes too early finds no display."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX) as client:
+            try:
+                client.connect(path)
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
 def run_with_show_with_and_without_a_display(tmp_path):
     # Eagerly, to spare a compilation. Without a display, matplotlib falls back to Agg by itself;
     # on a virtual X display (Xvfb, where installed: .ci/run installs it) it opens Tk windows.
@@ -1091,18 +1109,16 @@ def run_with_show_with_and_without_a_display(tmp_path):
     if shutil.which("Xvfb") is None:
         return headless, None
     read, write = os.pipe()  # Xvfb writes its display number there once it is ready
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24"],
+    # -noreset: Xvfb would otherwise reset when its first client, our probe below, hangs up.
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-noreset", "-screen", "0",
+                               "1280x1024x24"],
                               pass_fds=[write], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     os.close(write)
     try:
         display = os.read(read, 100).decode().strip()
         os.close(read)
-        socket = Path(f"/tmp/.X11-unix/X{display}")  # seen missing just after the number came
-        for _ in range(100):
-            if socket.exists():
-                break
-            time.sleep(0.1)
+        wait_for_x_server(f"/tmp/.X11-unix/X{display}")
         windows = subprocess.run(script(*args, "--out", str(tmp_path / "windows"),
                                         before=SHOW_AND_CLOSE),
                                  env={**env, "DISPLAY": f":{display}"}, **options)
@@ -1243,3 +1259,58 @@ def test_one_helper_asks_whether_ipython_runs_the_script():
     source = SCRIPT.read_text()
     assert source.count("get_ipython()") == 1 and source.count("in_ipython()") == 3
     assert not db.in_ipython()
+
+
+# --- Random keys, per-arm noise, long commands -----------------------------------------------
+
+
+def test_steps_draw_from_keys_of_their_own_not_the_initial_weights():
+    # Keras draws hidden layer l's initial kernel from the key (seed, l) (Part 2's populations
+    # likewise, up to MAX_HIDDEN_LAYERS layers); a step's key must never be one of those.
+    for seed in (0, 5, db.MAX_SEED):
+        weight_keys = {(seed, layer) for layer in range(db.MAX_HIDDEN_LAYERS)}
+        step_keys = {tuple(db.step_key(seed, step).numpy()) for step in range(1_000)}
+        assert len(step_keys) == 1_000 and not step_keys & weight_keys
+    # The weights' keys are as said: build_actor's first kernel is drawn from (seed, 0).
+    kernel = db.build_actor(4, seed=5).layers[1].kernel.numpy()
+    assert np.array_equal(kernel, db.he_normal_kernels((1, 1, 5), 5, 0).numpy()[0])
+
+
+def test_stddev_per_arm():
+    # Arm 0 pays its mean exactly (stddev 0), arm 1 with stddev 3. Standard errors over 2,000
+    # rewards: 0.067 for the mean, 0.047 for the stddev; margins of 3 of them.
+    means = tf.constant([[1.0, -2.0]] * 4_000)
+    action = tf.constant([0, 1] * 2_000, tf.int64)
+    seed = tf.constant([1, 2])
+    reward = db.pull(means, tf.constant([0.0, 3.0]), action, seed).numpy()
+    assert np.all(reward[::2] == 1.0)
+    assert abs(reward[1::2].mean() + 2.0) < 0.2 and abs(reward[1::2].std() - 3.0) < 0.15
+    # One number for every arm is the same as that number per arm, bit for bit.
+    assert np.array_equal(db.pull(means, tf.constant(3.0), action, seed),
+                          db.pull(means, tf.constant([3.0, 3.0]), action, seed))
+    assert np.array_equal(db.train_runs([0.0, 1.0], 2, steps=50, stddev=2.0),
+                          db.train_runs([0.0, 1.0], 2, steps=50, stddev=[2.0, 2.0]))
+    # Quiet arms are learnt faster than noisy ones of the same means. Measured after 300 steps
+    # of Adam(0.01): p(best) 0.99 with stddev [0, 0] against 0.71 with [5, 5].
+    quiet = db.train_runs([0.0, 1.0], 10, steps=300, learning_rate=0.01, stddev=[0.0, 0.0])
+    noisy = db.train_runs([0.0, 1.0], 10, steps=300, learning_rate=0.01, stddev=[5.0, 5.0])
+    assert quiet[:, -1, 1].mean() > noisy[:, -1, 1].mean() + 0.1
+    with pytest.raises(ValueError, match="one per arm"):
+        db.train_runs([0.0, 1.0, 2.0], 1, steps=5, stddev=[1.0, 2.0])
+
+
+def test_long_trains_past_the_time_estimate_but_not_past_the_memory_limit(capsys):
+    article = ["--eager", "--means", "1", "0.9", "0.9", "1", "--steps", "10001"]
+    with pytest.raises(SystemExit):
+        db.parse_args(article)
+    assert "or --long to train all the same" in capsys.readouterr().err
+    assert db.parse_args([*article, "--long"]).long
+    with pytest.raises(SystemExit):
+        db.parse_args(["--steps", "20000000", "--means", *["1"] * 10, "--runs", "2", "--long"])
+    assert "GiB of memory" in capsys.readouterr().err
+
+
+def test_eager_runs_report_progress_at_every_step():
+    reported = []
+    db.train_runs([0.0, 1.0], 1, steps=7, eager=True, on_progress=reported.append)
+    assert reported == [1] * 7
