@@ -301,17 +301,21 @@ def _agent(runs, num_arms, baseline, hidden_layers, optimizer_name):
 
 def progress_bar(target):
     """Keras' progress bar: in a terminal, a bar; in a log or a pipe, one line at the end."""
-    return keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2, unit_name="step")
+    return keras.utils.Progbar(target, verbose=1 if sys.stdout.isatty() else 2,
+                                unit_name="run-step")  # a step of one run: the bars count them
 
 
-def train_settings(settings, *, runs, seed, label="", **train_kwargs):
-    """`train_runs` for each setting, with a progress bar: [(means, histories, dead per run)]."""
-    dead = is_dead(alive_units(seed, runs, train_kwargs["hidden_layers"]))
+def train_settings(settings, *, runs=10, seed=0, steps=10_000, hidden_layers=2, label="",
+                   **train_kwargs):
+    """`train_runs` for each setting, with a progress bar: [(means, histories, dead per run)].
+    The defaults are the command line's (10 runs); `train_kwargs` go to `train_runs`."""
+    dead = is_dead(alive_units(seed, runs, hidden_layers))
     results = []
     for means in settings:
         print(f"means = {format_means(means)}{label}", flush=True)
-        progress = progress_bar(runs * train_kwargs["steps"])
-        histories = train_runs(means, runs, seed=seed, on_progress=progress.add, **train_kwargs)
+        progress = progress_bar(runs * steps)
+        histories = train_runs(means, runs, seed=seed, steps=steps, hidden_layers=hidden_layers,
+                               on_progress=progress.add, **train_kwargs)
         results.append((means, histories, dead))
     return results
 
@@ -715,7 +719,9 @@ def _curve(ax, values, color, label, with_band=True, **line):
 
 
 def _save(fig, path):
-    """Write beside `path`, then rename: nobody sees half a PNG, a failed write leaves nothing."""
+    """Write beside `path` (a str or a Path), then rename: nobody sees half a PNG, a failed write
+    leaves nothing."""
+    path = Path(path)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         fig.savefig(partial, dpi=100, format="png")
@@ -781,9 +787,13 @@ def plot_learning_curves(results, path):
             if arm in best:
                 label += ", best"
             label += ")"
-            _curve(ax, histories[:, :, arm], colors[arm], label, linewidth=1.2)
+            # Arms of equal means learn alike: the second of them dashed, the third dotted, ...
+            ties = list(means[:arm]).count(means[arm])
+            style = dict(linestyle=TIE_STYLES[ties % len(TIE_STYLES)])
+            _curve(ax, histories[:, :, arm], colors[arm], label, linewidth=1.2, **style)
             if runs > 1:
-                _curve(ax, histories[:1, :, arm], colors[arm], None, linewidth=0.5, alpha=0.8)
+                _curve(ax, histories[:1, :, arm], colors[arm], None, linewidth=0.5, alpha=0.8,
+                       **style)
         others = len(means) - len(named)
         if others:
             ax.plot([], [], color="gray", linewidth=0.6, label=f"{others} other arms (colour: "
@@ -794,6 +804,7 @@ def plot_learning_curves(results, path):
 
 
 MAX_NAMED_ARMS = 10  # arms named in a legend; as many as matplotlib's ten colours
+TIE_STYLES = ("-", "--", ":", "-.")  # the lines of arms whose means equal an earlier arm's
 
 
 def arm_colors(means):
@@ -925,7 +936,8 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_args(argv=None):
     """Parse and check the command line; any bad value exits with status 2 before any work."""
-    parser = _Parser(description="REINFORCE on a multi-armed bandit: the runnable companion to "
+    # allow_abbrev off: `--mean 0 1` is a mistake to report, not a way to say --means.
+    parser = _Parser(allow_abbrev=False, description="REINFORCE on a multi-armed bandit: the runnable companion to "
                      "'A Minimal Working Example for Discrete Policy Gradients in TensorFlow 2.0'.")
     add = parser.add_argument
     add("--means", metavar="M", type=float, nargs="+", action="append",
