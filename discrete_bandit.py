@@ -365,7 +365,8 @@ def check_setting(means):
 def check_integer(name, value, low, high=math.inf):
     """Raise ValueError unless `value` is an integer from `low` to `high` (not a bool)."""
     # A bool is an integer to Python, but `steps=True` is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+    is_integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not is_integer or not low <= value <= high:
         limits = f">= {low}" if high == math.inf else f"from {low} to {high}"
         raise ValueError(f"{name} must be an integer {limits}, got {value!r}")
 
@@ -937,7 +938,8 @@ class _Parser(argparse.ArgumentParser):
 def parse_args(argv=None):
     """Parse and check the command line; any bad value exits with status 2 before any work."""
     # allow_abbrev off: `--mean 0 1` is a mistake to report, not a way to say --means.
-    parser = _Parser(allow_abbrev=False, description="REINFORCE on a multi-armed bandit: the runnable companion to "
+    parser = _Parser(allow_abbrev=False, description="REINFORCE on a multi-armed bandit: the "
+                     "runnable companion to "
                      "'A Minimal Working Example for Discrete Policy Gradients in TensorFlow 2.0'.")
     add = parser.add_argument
     add("--means", metavar="M", type=float, nargs="+", action="append",
@@ -1047,7 +1049,10 @@ def training_options(args):
 
 def check_command_size(args):
     """Refuse, with an estimate, a command that would train too long or not fit in memory."""
-    trainings = len(SUTTON_BARTO) if args.sutton_barto else len(args.means) * len(training_options(args))
+    if args.sutton_barto:
+        trainings = len(SUTTON_BARTO)
+    else:
+        trainings = len(args.means) * len(training_options(args))
     steps = trainings * args.steps  # of the loop, each for all runs at once
     seconds = steps * args.runs * EAGER_STEP_SECONDS if args.eager else (
         steps * (STEP_SECONDS + args.runs * RUN_STEP_SECONDS))
@@ -1055,8 +1060,8 @@ def check_command_size(args):
         raise ValueError(
             f"{steps * args.runs:,} {'eager ' * args.eager}run-steps would train for about "
             f"{seconds / 60:,.0f} minutes on a 2-core CPU (an estimate; the limit is "
-            f"{MAX_COMMAND_SECONDS / 60:.0f} minutes a command); use fewer steps, runs or settings, "
-            "or --long to train all the same")
+            f"{MAX_COMMAND_SECONDS / 60:.0f} minutes a command); use fewer steps, runs or "
+            "settings, or --long to train all the same")
     # --sutton-barto keeps one curve's histories at a time, a command the histories of them all
     arms, kept = (10, args.runs) if args.sutton_barto else (
         max(len(m) for m in args.means), args.runs * trainings)

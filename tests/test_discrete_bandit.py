@@ -698,7 +698,8 @@ def test_comparison_figures_raise_no_warning_and_fit(knob, values, settings, tmp
         assert len(study.lines) == settings
         for line, (means, by_value) in zip(study.lines, comparison):
             assert list(line.get_xdata()) == sorted(values)
-            expected = [db.best_arm_probability(by_value[v][0], means).mean() for v in sorted(values)]
+            expected = [db.best_arm_probability(by_value[v][0], means).mean()
+                        for v in sorted(values)]
             np.testing.assert_allclose(line.get_ydata(), expected)
         assert study.get_xscale() == ("log" if knob == "learning-rate" else "linear")
     # The figure's legend: one entry per value and the uniform start (below every panel, as
