@@ -804,6 +804,26 @@ def plot_learning_curves(results, path):
     return _save(fig, path)
 
 
+def plot_expected_rewards(results, path):
+    """The reward a bandit player watches: per setting, the expected reward of the policy at each
+    step, sum_a pi_t(a) mu_a (the mean over runs with its band; no sampling noise), against the
+    best arm's mean. The gap between them is the regret per step."""
+    runs = results[0][1].shape[0]
+    note = "" if runs == 1 else f"\n{runs} runs: mean and 10th-90th percentile band"
+    fig, axes = _panels(len(results), "Expected reward per step, sum over arms of "
+                        f"pi(arm) x mean{note}", legend_rows=1)
+    for ax, (means, histories, _) in zip(axes, results):
+        _curve(ax, histories @ np.asarray(means, np.float32), "C0", "expected reward")
+        best, uniform = max(means), float(np.mean(means))
+        ax.axhline(best, color="black", linestyle="--", label="best arm's mean")
+        ax.axhline(uniform, color="gray", linestyle=":", label="uniform start")
+        margin = 0.1 * (best - min(means)) or 0.5  # equal means: some room all the same
+        ax.set(ylim=(min(means) - margin, best + margin), ylabel="expected reward",
+               title=f"means = {format_means(means)}")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3)
+    return _save(fig, path)
+
+
 MAX_NAMED_ARMS = 10  # arms named in a legend; as many as matplotlib's ten colours
 TIE_STYLES = ("-", "--", ":", "-.")  # the lines of arms whose means equal an earlier arm's
 
@@ -961,7 +981,8 @@ def parse_args(argv=None):
     add("--long", action="store_true", help="train even when the estimate says the command "
         f"takes over {MAX_COMMAND_SECONDS // 60} minutes (e.g. --eager on the article's 10,001 "
         "steps); the memory limit stays")
-    add("--out", type=Path, default=Path("figures"), help="the figures' folder (default: figures)")
+    add("--out", type=Path, help="the figures' folder (default: results; figures with "
+        "--readme-figures)")
     add("--show", action="store_true", help="after writing the figures, show them in windows, "
         "as the article's code does (where no window can open, says so; the files are written)")
     mode = parser.add_mutually_exclusive_group().add_argument
@@ -974,6 +995,8 @@ def parse_args(argv=None):
     mode("--policy-gradient", action="store_true", help="check the article's section 1: "
          "REINFORCE's estimates against the exact policy gradient, and the bias of its "
          "log(p + 1e-5) (policy_gradient.png): its own bandit and policy; your --stddev, --seed")
+    mode("--readme-figures", action="store_true", help="rerun the README's commands to write "
+         "the figures it shows, into figures/ (about a minute)")
     mode("--benchmark", action="store_true", help="time the eager and the compiled loop on the "
          "first setting; writes nothing")
     mode("--fit-check", action="store_true", help="check the article's section 2: train two "
@@ -982,6 +1005,10 @@ def parse_args(argv=None):
          "apart they are: the first setting; your --seed, --stddev, --optimizer, "
          "--learning-rate; writes nothing")
     args = parser.parse_args(argv)
+    if args.readme_figures and any(value != parser.get_default(name) for name, value in
+                                   vars(args).items() if name not in ("readme_figures", "out")):
+        parser.error("--readme-figures reruns the README's own commands: no other options "
+                     "but --out")
 
     book = args.sutton_barto
     own = "--sutton-barto" if book else "--policy-gradient" if args.policy_gradient else None
@@ -994,6 +1021,8 @@ def parse_args(argv=None):
     args.steps = args.steps if args.steps is not None else (1_000 if book else 10_000)
     args.runs = args.runs if args.runs is not None else 2_000 if book else 1 if args.eager else 10
     args.means = args.means or [list(s) for s in DEFAULT_SETTINGS]
+    # A user's runs go to results/ (git ignores it): the committed figures/ are the README's.
+    args.out = args.out or Path("figures" if args.readme_figures else "results")
     if isinstance(args.stddev, list) and len(args.stddev) == 1:  # --stddev S: one for every arm
         args.stddev = args.stddev[0]
     try:
@@ -1072,8 +1101,11 @@ def print_table(title, columns, rows, notes):
     """Title, header of `columns` ((name, width); width < 0 aligns left), rule, rows, notes."""
     line = " ".join(f"{{:{'<' if width < 0 else '>'}{abs(width)}}}" for _, width in columns)
     header = line.format(*(name for name, _ in columns))
-    print("\n" + "\n".join([*[title][:bool(title)], header, "-" * len(header),
-                            *(line.format(*r) for r in rows), *notes]))
+    lines = [title] if title else []
+    lines += [header, "-" * len(header)]
+    lines += [line.format(*row) for row in rows]
+    lines += notes
+    print("\n" + "\n".join(lines))
 
 
 BEST_MOST_LIKELY = "best most likely: runs that ended with a best arm as their most likely one."
@@ -1099,12 +1131,17 @@ def default_run(args):
                      f"{best_most_likely(final, means)}/{runs}", f"{dead.sum()}/{runs}"))
     columns = [("setting", -28), ("final probability per arm", -34), ("p(best arm)", -22),
                ("best most likely", 16), ("dead", 5)]
-    notes = ["p(best arm): mean over runs [10th, 90th percentile], summed over tied best arms."]
+    notes = []
+    if runs > 1:  # the percentiles are shown only then
+        notes.append("p(best arm): mean over runs [10th, 90th percentile], summed over tied best "
+                     "arms.")
+    notes.append(BEST_MOST_LIKELY)
+    notes.append("dead: runs whose network started with every unit of its last hidden layer off.")
     print_table(f"Summary: final action probabilities, mean of {runs} run(s)", columns, rows,
-                notes[: runs > 1] + [BEST_MOST_LIKELY, "dead: runs whose network started with "
-                                     "every unit of its last hidden layer off."])
+                notes)
     return {"final_probabilities.png": (plot_final_probabilities, results),
-            "learning_curves.png": (plot_learning_curves, results)}
+            "learning_curves.png": (plot_learning_curves, results),
+            "expected_rewards.png": (plot_expected_rewards, results)}
 
 
 def compare(args):
@@ -1181,7 +1218,8 @@ def benchmark(args):
         cost = min(seconds(long, runs, **kwargs) - seconds(short, runs, **kwargs)
                    for _ in range(3)) / (long - short) / runs  # one-time costs cancel out
         actor = "bias-only actor, SGD(0.1)" if kwargs else "the article's actor, Adam(0.001)"
-        print(f"  {runs:5,} run{'s' * (runs > 1):1}  {cost * 1e6:10,.2f} us/run-step  {actor}: "
+        runs_text = f"{runs:5,} run" if runs == 1 else f"{runs:5,} runs"
+        print(f"  {runs_text:10}  {cost * 1e6:10,.2f} us/run-step  {actor}: "
               f"(t({long:,}) - t({short:,})) / {long - short:,} steps / runs, best of 3")
     return {}
 
@@ -1242,10 +1280,26 @@ def check_out_folder(out):
                 folder.rmdir()
 
 
+# The README's commands, each writing figures it shows: --readme-figures reruns them all.
+README_COMMANDS = (
+    [],
+    ["--compare", "baseline", "--means", "0", "0.5", "1", "1.5", "--means", "4", "4.5", "5", "5.5"],
+    ["--compare", "learning-rate", "0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"],
+    ["--sutton-barto"],
+    ["--policy-gradient"],
+)
+
+
 def main(argv=None):
     """The command line; returns the exit status: 0 done, 1 diverged or a figure not written,
     130 Ctrl-C, 141 the output's pipe closed (`| head`); 2 bad input (argparse exits)."""
     args = parse_args(argv)
+    if args.readme_figures:
+        for command in README_COMMANDS:
+            status = main([*command, "--out", str(args.out)])
+            if status:
+                return status
+        return 0
     # In IPython (a notebook's kernel, say) the session's backend shows the figures, and stays.
     # With --show, matplotlib picks a backend that opens windows, as the article's plt.show().
     session = in_ipython()

@@ -630,12 +630,13 @@ def test_figures_for_any_number_of_arms_raise_no_warning(num_arms, panels, runs,
         figures = [
             db.plot_final_probabilities(results, tmp_path / "final.png"),
             db.plot_learning_curves(results, tmp_path / "curves.png"),
+            db.plot_expected_rewards(results, tmp_path / "rewards.png"),
         ]
     for fig in figures:
         assert_readable(fig)
         assert_tick_labels_apart(fig)
     # Every arm is drawn: a bar each, and a curve each (the first run's too, with several runs).
-    final, curves = figures
+    final, curves, _ = figures
     assert len(final.axes[0].patches) == num_arms
     # Up to 10 arms, the legend names each; beyond, the best and the most likely at the end (here
     # the same arm or two) and one entry for all the others. A named arm with several runs has
@@ -651,7 +652,8 @@ def test_figures_for_any_number_of_arms_raise_no_warning(num_arms, panels, runs,
     for fig in figures:
         matplotlib.pyplot.close(fig)
     assert (tmp_path / "curves.png").read_bytes().startswith(PNG_MAGIC)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["curves.png", "final.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "curves.png", "final.png", "rewards.png"]
 
 
 def test_many_arms_are_coloured_by_their_mean():
@@ -875,7 +877,7 @@ def test_the_out_check_leaves_nothing_behind(tmp_path):
 def test_cli_default_runs_many_seeds_and_marks_dead_networks(tmp_path, capsys):
     assert db.parse_args([]).runs == 10
     assert db.main(["--steps", "20", "--means", "1", "2", "--out", str(tmp_path)]) == 0
-    for name in ("final_probabilities.png", "learning_curves.png"):
+    for name in ("final_probabilities.png", "learning_curves.png", "expected_rewards.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_MAGIC)
     out = capsys.readouterr().out
     assert "mean of 10 run(s)" in out
@@ -1068,6 +1070,12 @@ def run_and_press_ctrl_c(tmp_path):
 
 SHOW_AND_CLOSE = """
 import time
+# Scaffolding: wait until the X server answers (Xvfb on a loaded machine is slow to), so that
+# the script below meets a display that is up, and finds its backend by itself.
+import matplotlib._c_internal_utils
+deadline = time.monotonic() + 60
+while not matplotlib._c_internal_utils.xdisplay_is_valid() and time.monotonic() < deadline:
+    time.sleep(0.2)
 import matplotlib.pyplot as plt
 show = plt.show
 def show_and_close(*args, **kwargs):  # what a user sees once the windows are up, then close
@@ -1111,16 +1119,13 @@ def run_with_show_with_and_without_a_display(tmp_path):
                               **options)
     if shutil.which("Xvfb") is None:
         return headless, None
-    read, write = os.pipe()  # Xvfb writes its display number there once it is ready
+    # A display number no X server holds (each holds a lock file), rather than -displayfd,
+    # whose pipe the other tests' threads, starting processes of their own, can break.
+    display = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
     # -noreset: Xvfb would otherwise reset when its first client, our probe below, hangs up.
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-noreset", "-screen", "0",
-                               "1280x1024x24"],
-                              pass_fds=[write], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    os.close(write)
+    server = subprocess.Popen(["Xvfb", f":{display}", "-noreset", "-screen", "0", "1280x1024x24"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        display = os.read(read, 100).decode().strip()
-        os.close(read)
         wait_for_x_server(f"/tmp/.X11-unix/X{display}")
         windows = subprocess.run(script(*args, "--out", str(tmp_path / "windows"),
                                         before=SHOW_AND_CLOSE),
@@ -1158,7 +1163,7 @@ def test_cli_trains_two_settings_and_writes_both_figures(processes):
     out, result = processes[run_two_settings].result()
     assert result.returncode == 0, result.stderr
     assert sorted(path.name for path in out.iterdir()) == [
-        "final_probabilities.png", "learning_curves.png"]  # and no partial or probe file
+        "expected_rewards.png", "final_probabilities.png", "learning_curves.png"]  # and no other
     for path in out.iterdir():
         assert path.read_bytes().startswith(PNG_MAGIC)
     assert [setting for setting, _ in table_rows(result.stdout)] == ["[1, 2]", "[3, 1]"]
@@ -1227,7 +1232,7 @@ def test_ctrl_c_stops_a_batch_of_runs_at_once(processes):
     # Measured: about 1 s from Ctrl-C to exit, most of it TensorFlow shutting down (more when
     # other tests load the machine). The run itself would take minutes.
     assert seconds < 20
-    assert returncode == 130
+    assert returncode == 130, stderr
     assert stderr == "interrupted: nothing written\n" and "Summary" not in stdout
     assert not wrote
 
@@ -1246,7 +1251,8 @@ def test_show_opens_a_window_per_figure_or_says_in_one_line_that_it_cannot(proce
     assert windows.stderr == "", windows.stderr
     # Both figures open, each in a window of its own named after its file, and mapped (shown).
     assert windows.stdout.splitlines()[-1] == (
-        "windows [('final_probabilities.png', 1), ('learning_curves.png', 1)]"), windows.stdout
+        "windows [('final_probabilities.png', 1), ('learning_curves.png', 1), "
+        "('expected_rewards.png', 1)]"), windows.stdout
 
 
 def test_show_without_a_window_says_so_and_the_files_are_written(tmp_path, capsys):
@@ -1254,8 +1260,9 @@ def test_show_without_a_window_says_so_and_the_files_are_written(tmp_path, capsy
     argv = ["--show", "--eager", "--means", "1", "2", "--steps", "2", "--out", str(tmp_path)]
     assert db.main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-3:-1] == [f"Wrote {tmp_path / 'final_probabilities.png'}",
-                          f"Wrote {tmp_path / 'learning_curves.png'}"]
+    assert out[-4:-1] == [f"Wrote {tmp_path / 'final_probabilities.png'}",
+                          f"Wrote {tmp_path / 'learning_curves.png'}",
+                          f"Wrote {tmp_path / 'expected_rewards.png'}"]
     assert out[-1].startswith("--show: no window could open (backend agg")
 
 
@@ -1342,3 +1349,41 @@ def test_arms_of_equal_means_are_told_apart_by_their_lines(tmp_path):
     styles = [line.get_linestyle() for line in fig.axes[0].lines[::2]]  # the arms' mean curves
     assert styles == ["-", "-", "--", "--"]
     matplotlib.pyplot.close(fig)
+
+
+def test_the_expected_reward_figure_draws_sum_of_pi_times_mu(tmp_path):
+    # The mean over runs of sum_a pi_t(a) mu_a, a point per step (101 steps: no thinning);
+    # equal means draw without a warning (no empty range of the axis).
+    rng = np.random.default_rng(3)
+    histories = rng.dirichlet(np.ones(3), size=(4, 101)).astype(np.float32)
+    means = [1.0, -2.0, 0.5]
+    with warnings_are_errors():
+        fig = db.plot_expected_rewards([(means, histories, np.zeros(4, bool)),
+                                        ([1.0, 1.0, 1.0], histories, np.zeros(4, bool))],
+                                       tmp_path / "rewards.png")
+    assert_readable(fig)
+    curve = fig.axes[0].lines[0]
+    np.testing.assert_allclose(curve.get_ydata(), (histories @ np.float32(means)).mean(axis=0),
+                               rtol=1e-6)
+    assert [line.get_ydata()[0] for line in fig.axes[0].lines[1:]] == [1.0, np.mean(means)]
+    matplotlib.pyplot.close(fig)
+
+
+def test_a_users_runs_go_to_results_and_the_readmes_figures_to_figures(monkeypatch, tmp_path,
+                                                                        capsys):
+    # Tweaks leave the committed figures/ alone: they write into results/, which git ignores.
+    assert db.parse_args([]).out == Path("results")
+    assert "results/" in (SCRIPT.parent / ".gitignore").read_text().split()
+    assert db.parse_args(["--readme-figures"]).out == Path("figures")
+    # --readme-figures reruns each README command that writes a figure it shows, into --out.
+    readme = (SCRIPT.parent / "README.md").read_text()
+    for command in db.README_COMMANDS[1:]:
+        assert f"discrete_bandit.py {' '.join(command)}" in readme
+    run = db.main
+    ran = []
+    monkeypatch.setattr(db, "main", lambda argv: ran.append(argv) or 0)
+    assert run(["--readme-figures", "--out", str(tmp_path)]) == 0
+    assert ran == [[*command, "--out", str(tmp_path)] for command in db.README_COMMANDS]
+    with pytest.raises(SystemExit):
+        db.parse_args(["--readme-figures", "--steps", "10"])
+    assert "no other options but --out" in capsys.readouterr().err

@@ -65,13 +65,14 @@ def test_run_in_a_notebook_shows_the_figures_inline_and_leaves_the_backend(tmp_p
         f"status = main({[*argv, '--out', str(tmp_path / 'again')]!r})",
         "assert (status, matplotlib.get_backend()) == (0, backend), matplotlib.get_backend()",
     ], tmp_path, monkeypatch)
-    # %run: final_probabilities.png and learning_curves.png; then the plot of the next cell.
-    assert [len(images(cell)) for cell in cells] == [0, 0, 2, 1, 0, 0, 0, 0, 0]
+    # %run: final_probabilities.png, learning_curves.png and expected_rewards.png; then the plot
+    # of the next cell.
+    assert [len(images(cell)) for cell in cells] == [0, 0, 3, 1, 0, 0, 0, 0, 0]
     assert f"Wrote {out / 'learning_curves.png'}" in "".join(
         o.text for o in outputs(cells[2], "stream", "stdout"))
     for folder in (out, tmp_path / "again"):
         assert sorted(path.name for path in folder.iterdir()) == [
-            "final_probabilities.png", "learning_curves.png"]
+            "expected_rewards.png", "final_probabilities.png", "learning_curves.png"]
     # sys.exit(0) at the script's end ends %run quietly: no error output (%run catches
     # SystemExit and shows one for a non-zero status only), and nothing on stderr.
     for cell in cells:
