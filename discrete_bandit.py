@@ -53,10 +53,10 @@ def pseudo_loss(log_prob, reward):
 
 
 # ===== Part 1, section 2 of the article: the TensorFlow 2 implementation =========================
-# Keras' `compile()` + `fit()` want a loss of two arguments, (y_true, y_pred). Our pseudo-loss
-# needs the action and the reward as well, so we use `tf.GradientTape`: record the forward pass
-# on the tape, then ask it for gradients. An update is three steps: (i) compute the pseudo-loss,
-# (ii) take its gradient with respect to the trainable weights, (iii) let the optimizer apply it.
+# The article: Keras' `compile()` + `fit()` want a loss of two arguments, (y_true, y_pred), and
+# ours needs the action and the reward too (half right: see --fit-check, Part 4). `tf.GradientTape`
+# is the clear tool: record the forward pass on the tape, then ask it for gradients. An update is
+# three steps: (i) the pseudo-loss, (ii) its gradient for the trainable weights, (iii) apply it.
 
 STATE = tf.ones((1, 1))  # the bandit has a single state: the actor always sees the value 1
 PLAYING = -1  # the purpose of the steps' random keys; the initial weights' are 0, 1, ... (below)
