@@ -15,10 +15,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import keras
-import tensorflow as tf
-from keras import layers
-
 # The article's four experiments: four arms each, every payoff with standard deviation 1.
 DEFAULT_SETTINGS = (
     (1.0, 0.9, 0.9, 1.0),  # the one the published code trains: two equally good arms, 0 and 3
@@ -26,6 +22,22 @@ DEFAULT_SETTINGS = (
     (1.0, 1.05, 1.1, 1.15),  # close together: exploration lingers
     (-1.0, -0.5, -2.0, -1.5),  # every payoff a loss: REINFORCE still finds the least bad arm
 )
+
+# Run as a command, the script reads its command line before TensorFlow's import, which takes
+# seconds, so that --help and a refused value answer at once: Parts 3 to 6 need only Python's
+# standard library to parse and check it, so they run here first, on their own (see the file's
+# end). Then the whole file runs. Part 1 saved on its own, or pasted into a notebook, skips this.
+if __name__ == "__main__" and "__file__" in globals():
+    with open(__file__, encoding="utf-8") as script:
+        above, part_3, below = script.read().partition("\n# ===== Part 3.")
+    # Blank lines in place of the lines above Part 3 keep a traceback's line numbers right.
+    exec(compile("\n" * above.count("\n") + part_3 + below, __file__, "exec"),
+         dict(globals(), __name__="command_line"))
+    del script, above, part_3, below
+
+import keras
+import tensorflow as tf
+from keras import layers
 
 
 # ===== Part 1, section 1 of the article: a bit of mathematics (run: --policy-gradient) ==========
@@ -157,15 +169,10 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
 
 # ===== End of the article's example ==============================================================
 # Below, none of which Part 1 needs: speed, many runs, checks, beyond the article, figures, CLI.
-import argparse
-import contextlib
 import functools
 import gc
-import math
-import numbers
 import sys
 import timeit
-from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib
@@ -180,11 +187,15 @@ from matplotlib.ticker import MaxNLocator
 # run's weights get their own gradient, and Adam and SGD act on each number alone. XLA compiles
 # CHUNK steps of all runs into one call, once per kind of population: 1 us a run-step, not 20 ms.
 CHUNK = 1_000  # steps per call of the compiled loop
-# The runs stay independent only with optimizers that act on each number alone: not with
-# clipnorm or global_clipnorm, whose norm would mix the runs' gradients.
-OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
 # XLA's newer CPU code generator compiles the loop 0.3 s slower, runs no faster. TF 2.21 knows it.
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_use_fusion_emitters=false")
+
+
+def new_optimizer(name, learning_rate=1e-3):
+    """A fresh Keras optimizer by its name in OPTIMIZERS (Part 3): "adam" is the article's."""
+    # The runs stay independent only with optimizers that act on each number alone: not with
+    # clipnorm or global_clipnorm, whose norm would mix the runs' gradients.
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
 
 
 def build_population(runs, num_arms, hidden_layers=2):
@@ -205,7 +216,7 @@ def he_normal_kernels(shape, seed, layer):
     """Keras' he_normal for a (runs, inputs, units) kernel, from build_actor(arms, seed)'s stream
     for hidden layer `layer`: run 0 gets its kernel, run r the numbers after."""
     return tf.random.stateless_truncated_normal(
-        shape, tf.stack([seed, layer]), stddev=math.sqrt(2 / shape[1]) / 0.87962566103423978)
+        shape, tf.stack([seed, layer]), stddev=np.sqrt(2 / shape[1]) / 0.87962566103423978)
 
 
 def train_runs(means, runs, *, stddev=1.0, steps=10_000, learning_rate=1e-3, seed=0,
@@ -260,7 +271,7 @@ def train(means, **kwargs):
 def _agent(runs, num_arms, baseline, hidden_layers, optimizer_name):
     """A population of this kind: its actor, optimizer, reset() and compiled loop, play()."""
     actor = build_population(runs, num_arms, hidden_layers)
-    optimizer = OPTIMIZERS[optimizer_name]()
+    optimizer = new_optimizer(optimizer_name)
     optimizer.build(actor.trainable_variables)
     baseline = BASELINES[baseline]
     # Each run's average of its rewards so far, for the baselines: kept from call to call, as
@@ -321,11 +332,20 @@ def train_settings(settings, *, runs=10, seed=0, steps=10_000, hidden_layers=2, 
 
 
 # ===== Part 3. Checks: bad input gets a message that says what is wrong, before any work =========
+# Parts 3 to 6 also run on their own, first, when the script runs as a command (see the top of
+# the file): to parse and check the command line, they need only the standard library, here.
+import argparse
+import contextlib
+import math
+import numbers
+from pathlib import Path
+
+OPTIMIZERS = ("adam", "sgd")  # Keras' names of the article's optimizer and of plain SGD
 MAX_SEED = 2**31 - 1  # stateless random ops take int32 seeds
 MAX_ARMS = 100  # a bandit's arms; beyond 10, the figures colour arms by their mean and name a few
 MAX_HIDDEN_LAYERS = 10
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest normal float32 above 0
+FLOAT32_MAX = (2 - 2**-23) * 2**127  # the largest float32, NumPy's np.finfo(np.float32).max
+FLOAT32_TINY = 2**-126  # the smallest normal float32 above 0, np.finfo(np.float32).tiny
 MAX_HISTORY_BYTES = 2**30  # the histories one call or command may keep in memory
 
 
@@ -378,18 +398,26 @@ def check_number(name, value, low, high):
         raise ValueError(f"{name} must be a number from {low:.2g} to {high:.2g}, got {value!r}")
 
 
+def per_arm(stddev):
+    """[stddev] for one number; else a list of its numbers (a list, tuple or array), one per arm."""
+    if isinstance(stddev, (list, tuple)) or getattr(stddev, "ndim", 0):
+        return list(stddev)
+    return [stddev]
+
+
 def check_stddev_per_arm(stddev, arms):
     """Raise ValueError unless `stddev` is one number, or a sequence of one per arm."""
-    if np.ndim(stddev) and np.size(stddev) not in (1, arms):
+    count = len(per_arm(stddev))
+    if count not in (1, arms):
         raise ValueError(f"stddev takes one number for every arm or one per arm ({arms}), "
-                         f"got {np.size(stddev)}")
+                         f"got {count}")
 
 
 def check_arguments(*, stddev, steps, learning_rate, seed, baseline="none", hidden_layers=2,
                     optimizer="adam", eager=False, runs=1):
     """Raise ValueError with a readable message for any invalid training argument."""
     check_integer("runs", runs, 1)
-    for value in np.ravel(stddev) if np.ndim(stddev) else [stddev]:  # one, or one per arm
+    for value in per_arm(stddev):
         check_number("stddev", value, 0.0, FLOAT32_MAX)
     check_integer("steps", steps, 1)
     check_number("learning_rate", learning_rate, FLOAT32_TINY, FLOAT32_MAX)
@@ -415,11 +443,12 @@ def check_history_size(rows, arms, runs=1):
 
 def baseline_name(baseline):
     """False -> "none", True -> "previous"; a name from BASELINES passes through."""
-    if isinstance(baseline, (bool, np.bool_)):
+    if isinstance(baseline, str):  # the command line's are str or bool: no NumPy needed
+        if baseline in BASELINES:
+            return baseline
+    elif isinstance(baseline, bool) or isinstance(baseline, np.bool_):
         return "previous" if baseline else "none"
-    if baseline not in BASELINES:
-        raise ValueError(f"baseline must be True, False or one of {', '.join(BASELINES)}")
-    return baseline
+    raise ValueError(f"baseline must be True, False or one of {', '.join(BASELINES)}")
 
 
 # ===== Part 4. Beyond the article: sections 1 and 2 run, a baseline, dead networks, the textbook ==
@@ -434,7 +463,7 @@ def baseline_name(baseline):
 # and log(p + 1e-5) halves their gradient; the shift makes the bias large (it grows with the
 # payoffs, the gradient with their gaps) and gives the baseline something to remove.
 CHECKED_MEANS, CHECKED_POLICY = (6.0, 7.0, 8.0, 9.0), (1e-5, 1e-5, 1e-5, 1 - 3e-5)
-CHECKED_PLAYS = np.round(10 ** np.arange(0, 8.01, 0.5)).astype(np.int64)  # n = 1, 3, 10, ... 1e8
+CHECKED_PLAYS = tuple(round(10 ** (k / 2)) for k in range(17))  # n = 1, 3, 10, 32, ... 1e8
 CHECKED_REPEATS = 1_000  # estimates per n
 ESTIMATES = ("pseudo-loss", "with baseline", "article's +1e-5")
 
@@ -557,12 +586,13 @@ def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, 
     with `reinforce_step`, one with `train_on_batch_step`. Returns a namespace of arrays, one
     entry per step: actions (the Keras copy's), rewards ((steps, 2): the tape copy's, the Keras
     copy's), apart (the largest |difference| between the copies' weights after the step) and
-    moved (the largest change of a weight of the tape copy in the step); and largest_weight, the
-    largest |weight| at the end. Raises TrainingDiverged for non-finite weights.
+    moved (the largest change of a weight of the tape copy in the step); largest_weight, the
+    largest |weight| at the end; and the optimizer's class name. Raises TrainingDiverged for
+    non-finite weights.
     """
     tape_actor, keras_actor = build_actor(len(means), seed), build_actor(len(means), seed)
-    tape_optimizer = OPTIMIZERS[optimizer](learning_rate)
-    compile_for_reinforce(keras_actor, OPTIMIZERS[optimizer](learning_rate))
+    tape_optimizer = new_optimizer(optimizer, learning_rate)
+    compile_for_reinforce(keras_actor, new_optimizer(optimizer, learning_rate))
     check_stddev_per_arm(stddev, len(means))
     means, stddev = tf.constant([means], tf.float32), tf.constant(stddev, tf.float32)
 
@@ -585,7 +615,8 @@ def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, 
         before = after
     return SimpleNamespace(actions=np.array(actions), rewards=np.array(rewards),
                            apart=np.array(apart), moved=np.array(moved),
-                           largest_weight=np.abs(before).max())
+                           largest_weight=np.abs(before).max(),
+                           optimizer=type(tape_optimizer).__name__)
 
 
 def best_arms(means):
@@ -680,7 +711,7 @@ KNOBS = {
     "learning-rate": ("learning_rate", float, None),
     "stddev": ("stddev", float, None),
     "hidden-layers": ("hidden_layers", int, None),
-    "optimizer": ("optimizer", str, tuple(OPTIMIZERS)),
+    "optimizer": ("optimizer", str, OPTIMIZERS),
     "baseline": ("baseline", str, ("none", "previous")),
 }
 MAX_COMPARED = 10  # values of one knob: one colour each
@@ -1247,7 +1278,7 @@ def fit_check(args):
                  "makes the tape's update.")
     title = ("Two copies of the article's actor side by side, one trained by Part 1's tape, one "
              f"by Keras' train_on_batch\nmeans {format_means(means)}, "
-             f"{OPTIMIZERS[args.optimizer].__name__}({args.learning_rate:g}), seed {args.seed}")
+             f"{result.optimizer}({args.learning_rate:g}), seed {args.seed}")
     columns = [("step", 4), ("arm", 3), ("reward", 8), ("weights apart", 13),
                ("largest update", 14)]
     print_table(title, columns, rows, [shows])
@@ -1375,7 +1406,9 @@ def _written(paths, every=False):
     return f"wrote {'' if every else 'only '}{', '.join(map(str, paths))}"
 
 
-if __name__ == "__main__":
+if __name__ == "command_line":  # Parts 3 to 6 on their own, run by the top of the file
+    parse_args()  # exits on --help or a refused value; else the whole file runs on
+elif __name__ == "__main__":
     if not (sys.flags.interactive or in_ipython()):  # no session goes on after the script
         gc.freeze()  # spares the exit a garbage collection over the imports' 300,000 objects
     sys.exit(main())

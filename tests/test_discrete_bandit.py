@@ -10,8 +10,10 @@ import contextlib
 import errno
 import importlib.util
 import io
+import json
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -269,7 +271,8 @@ def part_1_source():
 
 
 def names_read_but_not_defined(source):
-    """Names the module `source` reads that it neither defines, imports nor gets as builtins."""
+    """Names the module `source` reads that it neither defines, imports nor gets as builtins
+    or from Python, as a script run from a file gets its `__file__`."""
     module = symtable.symtable(source, "part 1", "exec")
     defined = {s.get_name() for s in module.get_symbols() if s.is_assigned() or s.is_imported()}
 
@@ -280,7 +283,8 @@ def names_read_but_not_defined(source):
         for child in table.get_children():
             yield from read(child)
 
-    return {name for name in read(module) if name not in defined and not hasattr(builtins, name)}
+    return {name for name in read(module)
+            if name not in defined | {"__file__"} and not hasattr(builtins, name)}
 
 
 def code_lines(source):
@@ -309,6 +313,16 @@ def test_part_1_holds_the_articles_pieces_in_its_order_and_nothing_from_below():
     # The check sees a name from a later part, in a function or at the top level.
     assert names_read_but_not_defined(source + "def f():\n    return CHUNK\n") == {"CHUNK"}
     assert names_read_but_not_defined(source + "x = BASELINES\n") == {"BASELINES"}
+
+
+def test_the_readmes_line_numbers_point_at_what_it_names():
+    # The README's table of the article's sections gives a line for each piece: `code` (line N).
+    readme = (SCRIPT.parent / "README.md").read_text()
+    lines = SCRIPT.read_text().splitlines()
+    references = re.findall(r'[`"]([^`"]+)[`"] \(line (\d+)\)', readme)
+    assert len(references) >= 12
+    for code, number in references:
+        assert code in lines[int(number) - 1], f"README: {code!r} is not on line {number}"
 
 
 def test_part_1_is_short():
@@ -737,71 +751,71 @@ def test_progress_is_a_bar_in_a_terminal_and_plain_lines_in_a_log(monkeypatch):
     assert db.progress_bar(10).verbose == 1
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["--means", "1"],
-        ["--means", "1", "x"],
-        ["--means", "1", "nan"],
-        ["--means", "inf", "1"],
-        ["--means", "1e39", "0"],
-        ["--means", *["1"] * (db.MAX_ARMS + 1)],
-        ["--stddev", "-1"],
-        ["--stddev", "nan"],
-        ["--stddev", "1", "-1", "--means", "1", "2"],
-        ["--stddev", "1", "2", "--means", "1", "2", "3"],
-        ["--stddev", "1", "2", "3", "--policy-gradient"],
-        ["--steps", "0"],
-        ["--steps", "2.5"],
-        ["--steps", "1000000000"],
-        ["--runs", "100000", "--steps", "100000"],
-        ["--learning-rate", "0"],
-        ["--learning-rate", "-0.1"],
-        ["--seed", "1.5"],
-        ["--seed", "-3"],
-        ["--runs", "0"],
-        ["--runs", "two"],
-        ["--hidden-layers", "-1"],
-        ["--optimizer", "rmsprop"],
-        ["--no-such-option"],
-        ["--mean", "0", "0", "5"],  # not taken for --means: no abbreviations
-        ["--sutton-barto", "--eager"],
-        ["--sutton-barto", "--means", "1", "2"],
-        ["--sutton-barto", "--runs", "200000"],
-        ["--policy-gradient", "--means", "1", "2"],
-        ["--policy-gradient", "--eager"],
-        # --eager is the article's loop as it is, and slow: about 20 ms a step.
-        ["--eager", "--baseline", "--steps", "10", "--runs", "1"],
-        ["--eager", "--hidden-layers", "0", "--steps", "10", "--runs", "1"],
-        ["--eager", "--optimizer", "sgd", "--steps", "10", "--runs", "1"],
-        ["--eager"],  # 4 settings x 10,000 eager steps: 20 minutes
-        ["--eager", "--runs", "2", "--steps", "10"],  # the article's loop trains one run
-        # --compare KNOB [VALUE ...]
-        ["--compare", "speed", "1", "2"],
-        ["--compare", "learning-rate"],
-        ["--compare", "stddev"],
-        ["--compare", "hidden-layers"],
-        ["--compare", "learning-rate", "0"],
-        ["--compare", "learning-rate", "0.01", "-0.1"],
-        ["--compare", "learning-rate", "fast"],
-        ["--compare", "stddev", "-1", "1"],
-        ["--compare", "hidden-layers", "2.5"],
-        ["--compare", "hidden-layers", "1", "11"],
-        ["--compare", "optimizer", "rmsprop"],
-        ["--compare", "baseline", "sometimes"],
-        ["--compare", "learning-rate", "0.01", "0.01"],
-        ["--compare", "learning-rate", *[str(k / 100) for k in range(1, db.MAX_COMPARED + 2)]],
-        ["--compare", "learning-rate", "0.1", "--compare", "stddev", "2"],
-        ["--compare", "learning-rate", "0.01", "0.1", "--learning-rate", "0.5"],
-        ["--compare", "baseline", "--baseline"],
-        ["--compare", "optimizer", "--sutton-barto"],
-        ["--compare", "optimizer", "--benchmark"],
-        ["--compare", "optimizer", "--eager", "--steps", "10", "--runs", "1"],
-        # Each value's runs count: 2 x 2 x 10^7 steps take about 330 s, one value 165 s.
-        ["--compare", "stddev", "1", "2", "--means", "1", "2", "--steps", "20000000", "--runs",
-         "2"],
-    ],
-)
+BAD_INPUT = [
+    ["--means", "1"],
+    ["--means", "1", "x"],
+    ["--means", "1", "nan"],
+    ["--means", "inf", "1"],
+    ["--means", "1e39", "0"],
+    ["--means", *["1"] * (db.MAX_ARMS + 1)],
+    ["--stddev", "-1"],
+    ["--stddev", "nan"],
+    ["--stddev", "1", "-1", "--means", "1", "2"],
+    ["--stddev", "1", "2", "--means", "1", "2", "3"],
+    ["--stddev", "1", "2", "3", "--policy-gradient"],
+    ["--steps", "0"],
+    ["--steps", "2.5"],
+    ["--steps", "1000000000"],
+    ["--runs", "100000", "--steps", "100000"],
+    ["--learning-rate", "0"],
+    ["--learning-rate", "-0.1"],
+    ["--seed", "1.5"],
+    ["--seed", "-3"],
+    ["--runs", "0"],
+    ["--runs", "two"],
+    ["--hidden-layers", "-1"],
+    ["--optimizer", "rmsprop"],
+    ["--no-such-option"],
+    ["--mean", "0", "0", "5"],  # not taken for --means: no abbreviations
+    ["--sutton-barto", "--eager"],
+    ["--sutton-barto", "--means", "1", "2"],
+    ["--sutton-barto", "--runs", "200000"],
+    ["--policy-gradient", "--means", "1", "2"],
+    ["--policy-gradient", "--eager"],
+    # --eager is the article's loop as it is, and slow: about 20 ms a step.
+    ["--eager", "--baseline", "--steps", "10", "--runs", "1"],
+    ["--eager", "--hidden-layers", "0", "--steps", "10", "--runs", "1"],
+    ["--eager", "--optimizer", "sgd", "--steps", "10", "--runs", "1"],
+    ["--eager"],  # 4 settings x 10,000 eager steps: 20 minutes
+    ["--eager", "--runs", "2", "--steps", "10"],  # the article's loop trains one run
+    # --compare KNOB [VALUE ...]
+    ["--compare", "speed", "1", "2"],
+    ["--compare", "learning-rate"],
+    ["--compare", "stddev"],
+    ["--compare", "hidden-layers"],
+    ["--compare", "learning-rate", "0"],
+    ["--compare", "learning-rate", "0.01", "-0.1"],
+    ["--compare", "learning-rate", "fast"],
+    ["--compare", "stddev", "-1", "1"],
+    ["--compare", "hidden-layers", "2.5"],
+    ["--compare", "hidden-layers", "1", "11"],
+    ["--compare", "optimizer", "rmsprop"],
+    ["--compare", "baseline", "sometimes"],
+    ["--compare", "learning-rate", "0.01", "0.01"],
+    ["--compare", "learning-rate", *[str(k / 100) for k in range(1, db.MAX_COMPARED + 2)]],
+    ["--compare", "learning-rate", "0.1", "--compare", "stddev", "2"],
+    ["--compare", "learning-rate", "0.01", "0.1", "--learning-rate", "0.5"],
+    ["--compare", "baseline", "--baseline"],
+    ["--compare", "optimizer", "--sutton-barto"],
+    ["--compare", "optimizer", "--benchmark"],
+    ["--compare", "optimizer", "--eager", "--steps", "10", "--runs", "1"],
+    # Each value's runs count: 2 x 2 x 10^7 steps take about 330 s, one value 165 s.
+    ["--compare", "stddev", "1", "2", "--means", "1", "2", "--steps", "20000000", "--runs",
+     "2"],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_INPUT)
 def test_cli_refuses_bad_input_with_one_line_and_exit_2(argv, tmp_path, capsys):
     out = tmp_path / "figs"
     with pytest.raises(SystemExit) as exit_info:
@@ -833,6 +847,64 @@ def test_cli_error_is_exactly_one_line(tmp_path, capsys):
     # argparse's "prog: error: message" form, without the usage block.
     assert capsys.readouterr().err.endswith(
         ": error: steps must be an integer >= 1, got 0 (see --help)\n")
+
+
+# Runs scripts as `python script.py ARGS` does, each (script, args) of the JSON list in argv[1],
+# where importing TensorFlow, Keras, NumPy or matplotlib fails: prints each one's outcome (its
+# exit status, or the ImportError that stopped it), its output and its errors, as JSON.
+WITHOUT_THE_HEAVY_IMPORTS = """
+import contextlib, io, json, runpy, sys
+
+class Refuse:  # an import finder asked first: these modules cannot be imported
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"tensorflow", "keras", "numpy", "matplotlib"}:
+            raise ImportError(f"refused: {name}")
+
+sys.meta_path.insert(0, Refuse())
+results = []
+for path, argv in json.loads(sys.argv[1]):
+    sys.argv, out, err = [path, *argv], io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_path(path, run_name="__main__")
+        outcome = "ran to its end"
+    except SystemExit as exit:
+        outcome = exit.code
+    except ImportError as error:
+        outcome = str(error)
+    results.append((outcome, out.getvalue(), err.getvalue()))
+print(json.dumps(results))
+"""
+
+
+def test_help_and_bad_input_are_answered_before_tensorflow_is_imported(tmp_path):
+    # TensorFlow's import takes seconds (2.6-3 s on the README's Xeon, 6-8 s on a 2-core EPYC);
+    # the command line is read before it: measured 0.06-0.07 s for --help or a refusal here.
+    out = tmp_path / "figs"
+    refused = [[*argv, "--out", str(out)] for argv in BAD_INPUT] + [["--out", "/proc/figures"]]
+    fine = [[], ["--means", "1", "2", "--stddev", "0", "3"], ["--compare", "optimizer"],
+            ["--compare", "baseline", "--means", "0", "1"], ["--sutton-barto", "--runs", "20"],
+            ["--policy-gradient"], ["--fit-check"], ["--benchmark"], ["--readme-figures"],
+            ["--eager", "--means", "1", "2", "--steps", "10"], ["--eager", "--long"]]
+    part_1 = tmp_path / "article_example.py"
+    part_1.write_text(part_1_source())
+    commands = ([(str(SCRIPT), argv) for argv in [["--help"], *refused]]
+                + [(str(SCRIPT), [*argv, "--out", str(out)]) for argv in fine[:-3]]
+                + [(str(SCRIPT), argv) for argv in fine[-3:]] + [(str(part_1), [])])
+    result = subprocess.run([sys.executable, "-c", WITHOUT_THE_HEAVY_IMPORTS, json.dumps(commands)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (help_status, help_text, _), *outcomes = json.loads(result.stdout)
+    assert help_status == 0 and "--means" in help_text and "--fit-check" in help_text
+    for argv, (status, printed, errors) in zip(refused, outcomes):
+        assert status == 2, (argv, status)
+        assert errors.count("\n") == 1 and ": error: " in errors and printed == "", argv
+    # A good command line passes the checks, then the script imports Part 1's Keras, which
+    # fails here; and Part 1 saved on its own goes straight to its imports.
+    for argv, (status, printed, errors) in zip(fine + [[]], outcomes[len(refused):]):
+        assert (status, printed, errors) == ("refused: keras", "", ""), argv
+    assert len(outcomes) == len(refused) + len(fine) + 1
+    assert not out.exists()  # the checks of --out leave nothing behind
 
 
 @pytest.mark.parametrize("argv", [["--means", "1e30", "0", "--eager", "--runs", "1"],
@@ -1009,16 +1081,17 @@ def run_two_settings(tmp_path):
                str(out)), capture_output=True, text=True, timeout=300, env=newcomer_env())
 
 
-def run_help_as_the_command_line(tmp_path):
-    # As `python discrete_bandit.py --help` runs, then the objects the script froze (Python 3.12
-    # starts with a few frozen); and with `python -i`, whose session goes on at a prompt.
-    code = (f"import gc, runpy, sys; sys.argv = {[str(SCRIPT), '--help']!r}\n"
+def run_fit_check_as_the_command_line(tmp_path):
+    # As `python discrete_bandit.py --fit-check` runs (a quick command that imports TensorFlow
+    # and writes nothing), then the objects the script froze (Python 3.12 starts with a few
+    # frozen); and with `python -i`, whose session goes on at a prompt.
+    code = (f"import gc, runpy, sys; sys.argv = {[str(SCRIPT), '--fit-check']!r}\n"
             "frozen = gc.get_freeze_count()\n"
             "try: runpy.run_path(sys.argv[0], run_name='__main__')\n"
             "except SystemExit as exit: print(exit.code, gc.get_freeze_count() - frozen)")
     options = dict(capture_output=True, text=True, cwd=tmp_path, timeout=300, env=newcomer_env())
     return (subprocess.run([sys.executable, "-c", code], **options),
-            subprocess.run([sys.executable, "-i", str(SCRIPT), "--help"], **options,
+            subprocess.run([sys.executable, "-i", str(SCRIPT), "--fit-check"], **options,
                            input="import gc; print('frozen', gc.get_freeze_count())\n"))
 
 
@@ -1175,19 +1248,19 @@ def test_cli_trains_two_settings_and_writes_both_figures(processes):
     assert max(len(line) for line in result.stdout.splitlines()) <= 200
 
 
-@checks(run_help_as_the_command_line)
+@checks(run_fit_check_as_the_command_line)
 def test_the_command_line_spares_its_exit_a_garbage_collection_over_the_imports(processes):
     # Python's exit would scan every object alive for garbage: some 300,000 after TensorFlow's
     # and Keras' imports, 0.6 s. The script freezes them first (measured: 322,000-343,000), and
-    # main() runs after it (the help text); not where a session goes on after the script, at
-    # `python -i`'s prompt here and in IPython's %run (tests/test_notebook.py).
-    result, interactive = processes[run_help_as_the_command_line].result()
+    # main() runs after it (the --fit-check table); not where a session goes on after the
+    # script, at `python -i`'s prompt here and in IPython's %run (tests/test_notebook.py).
+    result, interactive = processes[run_fit_check_as_the_command_line].result()
     assert result.returncode == 0, result.stderr
-    *help_text, last = result.stdout.splitlines()
-    assert "--means" in "\n".join(help_text)
+    *table, last = result.stdout.splitlines()
+    assert "Two copies of the article's actor" in "\n".join(table)
     status, frozen = map(int, last.split())
     assert status == 0 and frozen > 100_000, last
-    assert "--means" in interactive.stdout, interactive.stderr
+    assert "Two copies of the article's actor" in interactive.stdout, interactive.stderr
     assert int(interactive.stdout.split("frozen ")[-1]) < 1_000, interactive.stdout[-200:]
 
 

@@ -45,9 +45,9 @@ def one_step_each_way(optimizer, rows, reduction="sum", learning_rate=0.01, seed
     action_seed, _ = tf.unstack(tf.random.experimental.stateless_split(seed))
     tape_action = tf.random.stateless_categorical(log_probs, 1, action_seed)[:, 0]
     tape_probs, tape_reward = db.reinforce_step(
-        tape_actor, db.OPTIMIZERS[optimizer](learning_rate), means, stddev, seed)
+        tape_actor, db.new_optimizer(optimizer, learning_rate), means, stddev, seed)
     assert np.array_equal(tape_probs, tf.exp(log_probs))  # the very numbers drawn from above
-    db.compile_for_reinforce(keras_actor, db.OPTIMIZERS[optimizer](learning_rate), reduction)
+    db.compile_for_reinforce(keras_actor, db.new_optimizer(optimizer, learning_rate), reduction)
     keras_probs, keras_reward, keras_action = db.train_on_batch_step(
         keras_actor, means, stddev, seed)
     return SimpleNamespace(start=start, tape=tape_actor.get_weights(),
@@ -108,7 +108,7 @@ def test_with_keras_default_reduction_several_rows_take_a_k_times_smaller_step()
 
 
 def test_keras_trains_eagerly_and_without_xla():
-    actor = db.compile_for_reinforce(db.build_actor(2), db.OPTIMIZERS["adam"]())
+    actor = db.compile_for_reinforce(db.build_actor(2), db.new_optimizer("adam"))
     assert actor.run_eagerly and actor.jit_compile is False
     assert actor.loss.reduction == "sum" and actor.loss.from_logits
 
