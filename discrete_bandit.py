@@ -4,18 +4,20 @@ van Heeswijk, Towards Data Science, 2020). Part 1, down to the line that marks i
 article's example on its own and in its order: the pseudo-loss, the three-step update, the
 bandit, the actor and the training loop. The parts after it make it fast, check the input, go
 beyond the article, draw and parse the command line (`python discrete_bandit.py --help`).
-Importing the script trains and writes nothing."""
+Importing the script trains and writes nothing. (Run as a command, the block above `import keras`
+checks the command line first; reading beside the article, skip it.)"""
 
 import os
 
-# Read while TensorFlow is imported, so first: hide TensorFlow's C++ start-up messages, and keep
-# its oneDNN kernels off (CPUs with AVX-512 VNNI turn them on, and TensorFlow then prints a notice
-# at every start and rounds differently). This small network gains nothing from them. Set either
-# variable yourself to override it.
+# TensorFlow reads these when it is imported, so they come before `import keras` below: hide its
+# C++ start-up messages, and keep its oneDNN kernels off (CPUs with AVX-512 VNNI turn them on,
+# and TensorFlow then prints a notice at every start and rounds differently). This small network
+# gains nothing from them. Set either variable yourself to override it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-# The article's four experiments: four arms each, every payoff with standard deviation 1.
+# The article's four experiments: four arms each, every payoff with standard deviation 1 (up
+# here, above the block below, because --help lists them).
 DEFAULT_SETTINGS = (
     (1.0, 0.9, 0.9, 1.0),  # the one the published code trains: two equally good arms, 0 and 3
     (1.0, 2.0, 3.0, 4.0),  # clearly separated: the best arm is easy to find
@@ -23,17 +25,19 @@ DEFAULT_SETTINGS = (
     (-1.0, -0.5, -2.0, -1.5),  # every payoff a loss: REINFORCE still finds the least bad arm
 )
 
-# Run as a command, the script reads its command line before TensorFlow's import, which takes
-# seconds, so that --help and a refused value answer at once: Parts 3 to 6 need only Python's
-# standard library to parse and check it, so they run here first, on their own (see the file's
-# end). Then the whole file runs. Part 1 saved on its own, or pasted into a notebook, skips this.
-if __name__ == "__main__" and "__file__" in globals():
+# This block only makes --help and a refused command line answer before TensorFlow's import,
+# which takes seconds; it changes nothing the script computes, and a reader can skip it. Run as
+# a command, the script first runs Parts 3 to 6 on their own, in a scratch namespace: their last
+# lines call parse_args(), which exits on --help or a bad value. Else the scratch copy is dropped
+# and the whole file runs. In a notebook's cell (no file), or in Part 1 saved on its own (no
+# Part 3), the block does nothing.
+if __name__ == "__main__" and os.path.isfile(globals().get("__file__", "")):
     with open(__file__, encoding="utf-8") as script:
-        above, part_3, below = script.read().partition("\n# ===== Part 3.")
+        above, mark, below = script.read().partition("\n# ===== Part 3.")
     # Blank lines in place of the lines above Part 3 keep a traceback's line numbers right.
-    exec(compile("\n" * above.count("\n") + part_3 + below, __file__, "exec"),
+    exec(compile("\n" * above.count("\n") + mark + below, __file__, "exec"),
          dict(globals(), __name__="command_line"))
-    del script, above, part_3, below
+    del script, above, mark, below
 
 import keras
 import tensorflow as tf
@@ -66,16 +70,18 @@ def pseudo_loss(log_prob, reward):
 
 # ===== Part 1, section 2 of the article: the TensorFlow 2 implementation =========================
 # The article: Keras' `compile()` + `fit()` want a loss of two arguments, (y_true, y_pred), and
-# ours needs the action and the reward too (half right: see --fit-check, Part 4). `tf.GradientTape`
-# is the clear tool: record the forward pass on the tape, then ask it for gradients. An update is
-# three steps: (i) the pseudo-loss, (ii) its gradient for the trainable weights, (iii) apply it.
+# ours needs the action and the reward too (half true: Keras' sample_weight can carry the reward,
+# see --fit-check, Part 4). `tf.GradientTape` is the clear tool: record the forward pass on the
+# tape, then ask it for gradients. An update is three steps: (i) the pseudo-loss, (ii) its
+# gradient for the trainable weights, (iii) apply it.
 
 STATE = tf.ones((1, 1))  # the bandit has a single state: the actor always sees the value 1
-PLAYING = -1  # the purpose of the steps' random keys; the initial weights' are 0, 1, ... (below)
+PLAYING = -1  # sets the steps' random keys apart from the initial weights' (seed, 0), (seed, 1)
 
 
 def step_key(seed, step):
-    """The random key of training step `step`, a pair of int32. Keras draws the actor's initial
+    """The random key of training step `step`, a pair of int32: stateless random ops take an
+    explicit key, and the same key gives the same numbers. Keras draws the actor's initial
     weights from the keys (seed, 0) and (seed, 1) (see build_actor), so the steps take keys of
     their own: (seed, PLAYING) folded with the step number, as JAX's fold_in does."""
     return tf.random.experimental.stateless_fold_in(tf.stack([seed, PLAYING]), step)
@@ -87,11 +93,11 @@ def reinforce_step(actor, optimizer, means, stddev, seed, baseline=0.0):
     `means` is a float32 tensor of shape (rows, arms): the article plays one bandit, one row, so
     the probabilities come back as (1, arms) and the reward as (1,). (Part 2 feeds a row per
     run to an actor with weights of its own per row, and trains many runs with this same step.)
-    `seed` is the step's key, `step_key(seed, step)`: stateless random ops give the same numbers
-    for the same key.
+    `seed` is this step's random key, `step_key(seed, step)`.
     `baseline` is subtracted from the reward: not in the article, so 0. (Part 4's baselines
     are numbers or, as in Sutton & Barto's figures, a function of this very reward.)
     """
+    # Two keys from the step's one: one to pick the arm, one for its reward.
     action_seed, reward_seed = tf.unstack(tf.random.experimental.stateless_split(seed))
     with tf.GradientTape() as tape:
         # The forward pass must happen on the tape: the tape can only differentiate what it saw.
@@ -169,6 +175,7 @@ def train_step_by_step(means, *, steps=10_000, seed=0, stddev=1.0, learning_rate
 
 # ===== End of the article's example ==============================================================
 # Below, none of which Part 1 needs: speed, many runs, checks, beyond the article, figures, CLI.
+# (Run as a command, Parts 3 to 6 also run once before all else, to check it: see the top.)
 import functools
 import gc
 import sys
@@ -332,8 +339,10 @@ def train_settings(settings, *, runs=10, seed=0, steps=10_000, hidden_layers=2, 
 
 
 # ===== Part 3. Checks: bad input gets a message that says what is wrong, before any work =========
-# Parts 3 to 6 also run on their own, first, when the script runs as a command (see the top of
-# the file): to parse and check the command line, they need only the standard library, here.
+# Parts 3 to 6 also run on their own, before all else, when the script runs as a command (see
+# the top of the file). So their top level (constants, default values, decorators), parse_args()
+# and the checks it calls use only these modules, os and DEFAULT_SETTINGS from the top: no NumPy,
+# TensorFlow, Keras or matplotlib (a test runs every refusal without them).
 import argparse
 import contextlib
 import math

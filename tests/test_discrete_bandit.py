@@ -1384,6 +1384,20 @@ def test_stddev_per_arm():
         db.train_runs([0.0, 1.0, 2.0], 1, steps=5, stddev=[1.0, 2.0])
 
 
+def test_numpy_values_pass_the_checks_as_pythons_do():
+    # The command line's checks need no NumPy (they run before its import), but from Python a
+    # NumPy number, bool or array is as good as Python's.
+    assert db.per_arm(np.array([1.0, 2.0])) == [1.0, 2.0] and db.per_arm(np.float32(2)) == [2.0]
+    assert db.per_arm((1.0, 2.0)) == [1.0, 2.0] and db.per_arm(3.0) == [3.0]
+    assert db.baseline_name(np.bool_(True)) == "previous" and db.baseline_name(np.False_) == "none"
+    db.check_arguments(stddev=np.array([1.0, 2.0]), steps=np.int64(5),
+                       learning_rate=np.float32(0.1), seed=np.int32(0))
+    with pytest.raises(ValueError, match=r"one per arm \(2\), got 3"):
+        db.check_stddev_per_arm(np.ones(3), 2)
+    with pytest.raises(ValueError, match="baseline must be"):
+        db.baseline_name(1)
+
+
 def test_long_trains_past_the_time_estimate_but_not_past_the_memory_limit(capsys):
     article = ["--eager", "--means", "1", "0.9", "0.9", "1", "--steps", "10001"]
     with pytest.raises(SystemExit):
