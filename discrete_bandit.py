@@ -599,10 +599,10 @@ def train_both_ways(means, *, steps=10, seed=0, stddev=1.0, learning_rate=1e-3, 
     largest |weight| at the end; and the optimizer's class name. Raises TrainingDiverged for
     non-finite weights.
     """
+    check_stddev_per_arm(stddev, len(means))
     tape_actor, keras_actor = build_actor(len(means), seed), build_actor(len(means), seed)
     tape_optimizer = new_optimizer(optimizer, learning_rate)
     compile_for_reinforce(keras_actor, new_optimizer(optimizer, learning_rate))
-    check_stddev_per_arm(stddev, len(means))
     means, stddev = tf.constant([means], tf.float32), tf.constant(stddev, tf.float32)
 
     def all_weights(actor):  # every weight of the actor, in one flat array
@@ -729,6 +729,7 @@ MAX_COMPARED = 10  # values of one knob: one colour each
 # ===== Part 5. Figures: each function makes one figure and saves it ==============================
 MAX_POINTS = 500  # points per curve, about a panel's width in pixels: more could not be seen
 MAX_BANDS = 3  # percentile bands per panel: more pile up into one wash of colour
+MAX_ARMS_IN_FULL = 6  # arms listed one by one in titles, tables and bar labels; beyond, in short
 
 
 def _panels(count, title, legend_rows=0):
@@ -794,7 +795,7 @@ def plot_final_probabilities(results, path):
         best = best_arms(means)
         ax.plot(best, np.full(len(best), 1.05), "k*", markersize=10, label="best arm")
         ax.axhline(1 / len(means), color="gray", linestyle=":", label="uniform start")
-        if len(means) <= 6:  # room under each bar for its number and its mean
+        if len(means) <= MAX_ARMS_IN_FULL:  # room under each bar for its number and mean
             ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
         else:  # the arms' numbers, as many as fit; their means are in the title and the table
             ax.xaxis.set_major_locator(MaxNLocator(10, integer=True))
@@ -980,8 +981,9 @@ def format_means(means, digits=4):
 
 
 def _shorten(items):
-    """A list of one entry per arm, cut to its first three and last two beyond 6 arms."""
-    return items if len(items) <= 6 else items[:3] + ["..."] + items[-2:]
+    """A list of one entry per arm, cut to its first three and last two beyond
+    MAX_ARMS_IN_FULL arms."""
+    return items if len(items) <= MAX_ARMS_IN_FULL else items[:3] + ["..."] + items[-2:]
 
 
 # ===== Part 6. The command line: check everything first, then train, print and draw ==============
@@ -1066,9 +1068,11 @@ def parse_args(argv=None):
     if isinstance(args.stddev, list) and len(args.stddev) == 1:  # --stddev S: one for every arm
         args.stddev = args.stddev[0]
     try:
-        bandits = [CHECKED_MEANS] if args.policy_gradient else [] if book else args.means
-        for means in bandits:  # --sutton-barto's testbeds have stddev 1
-            check_stddev_per_arm(args.stddev, len(means))
+        if args.policy_gradient:  # its own bandit
+            check_stddev_per_arm(args.stddev, len(CHECKED_MEANS))
+        elif not book:  # (--sutton-barto's testbeds have stddev 1)
+            for means in args.means:
+                check_stddev_per_arm(args.stddev, len(means))
         args.compare = compared_values(parser, args)
         for means in args.means:
             check_setting(means)
