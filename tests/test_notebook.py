@@ -2,10 +2,12 @@
 figures show inline, as do the plots of later cells; the kernel's matplotlib backend stays.
 
 nbclient, nbformat and ipykernel are test-only dependencies (CI installs them); where one is
-missing, the test is skipped. It takes about 10 s: the kernel imports TensorFlow and trains.
+missing, the test is skipped. The kernel imports TensorFlow, for seconds: it starts with the
+session, beside the other tests (see conftest.py).
 """
 
 import importlib.util
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -17,24 +19,51 @@ for _name in ("nbformat", "nbclient", "ipykernel"):
                         "nbclient, nbformat and ipykernel (pip install nbclient ipykernel)")
 
 import nbformat  # noqa: E402
+from conftest import checks  # noqa: E402
 from ipykernel.kernelspec import write_kernel_spec  # noqa: E402
+from jupyter_client import KernelManager  # noqa: E402
+from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 SCRIPT = Path(importlib.util.find_spec("discrete_bandit").origin)
+ARGV = ["--means", "1", "2", "--steps", "3", "--eager"]  # eager: no compilation to wait for
 
 
-def run_notebook(sources, folder, monkeypatch):
+def run_notebook(sources, folder):
     """Run a notebook of these code cells in a new kernel, in `folder`; returns its cells.
 
-    The kernel is this very Python: the kernelspec written here runs sys.executable, and the
-    first folder of JUPYTER_PATH holds it, before any "python3" kernel of the machine or user."""
-    write_kernel_spec(folder / "kernels" / "python3")
-    monkeypatch.setenv("JUPYTER_PATH", str(folder))
+    The kernel is this very Python (the kernelspec written here runs sys.executable), without
+    a MPLBACKEND of the environment's, which would take the place of the inline backend."""
+    spec = folder / "kernels" / "python3"
+    write_kernel_spec(spec)
+    kernel_json = json.loads((spec / "kernel.json").read_text())
+    (spec / "kernel.json").write_text(json.dumps({**kernel_json, "env": {"MPLBACKEND": ""}}))
+    kernel = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(
+        kernel_dirs=[str(folder / "kernels")]))
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
     # A cell that raises raises CellExecutionError here; the kernel is shut down either way.
-    NotebookClient(notebook, kernel_name="python3", timeout=300,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(notebook, km=kernel, timeout=300,
+                   resources={"metadata": {"path": str(folder)}}).execute(cleanup_kc=True)
     return notebook.cells
+
+
+def run_the_script_in_a_notebook(tmp_path):
+    out = tmp_path / "figs"
+    run = f"%run {shlex.join([str(SCRIPT), *ARGV, '--out', str(out)])}"
+    return tmp_path, run_notebook([
+        f"import sys; assert sys.prefix == {sys.prefix!r}, sys.prefix",  # this environment
+        "import gc, matplotlib; backend, frozen = matplotlib.get_backend(), gc.get_freeze_count()",
+        run,
+        "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()",
+        "assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())",
+        # The session goes on: %run froze none of its objects (the command line freezes them).
+        "assert gc.get_freeze_count() == frozen, (frozen, gc.get_freeze_count())",
+        # A kernel whose user chose another backend keeps it too (and Agg shows nothing); main()
+        # is the one %run left in the notebook's namespace.
+        "matplotlib.use('Agg'); backend = matplotlib.get_backend()",  # 'Agg' or 'agg'
+        f"status = main({[*ARGV, '--out', str(tmp_path / 'again')]!r})",
+        "assert (status, matplotlib.get_backend()) == (0, backend), matplotlib.get_backend()",
+    ], tmp_path)
 
 
 def outputs(cell, output_type, name=None):
@@ -46,25 +75,10 @@ def images(cell):
     return [o for o in outputs(cell, "display_data") if "image/png" in o.data]
 
 
-def test_run_in_a_notebook_shows_the_figures_inline_and_leaves_the_backend(tmp_path, monkeypatch):
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # else the kernel takes it, not inline
+@checks(run_the_script_in_a_notebook)
+def test_run_in_a_notebook_shows_the_figures_inline_and_leaves_the_backend(processes):
+    tmp_path, cells = processes[run_the_script_in_a_notebook].result()
     out = tmp_path / "figs"
-    argv = ["--means", "1", "2", "--steps", "20", "--runs", "2"]
-    run = f"%run {shlex.join([str(SCRIPT), *argv, '--out', str(out)])}"
-    cells = run_notebook([
-        f"import sys; assert sys.prefix == {sys.prefix!r}, sys.prefix",  # this environment
-        "import gc, matplotlib; backend, frozen = matplotlib.get_backend(), gc.get_freeze_count()",
-        run,
-        "import matplotlib.pyplot as plt; plt.plot([1, 2]); plt.show()",
-        "assert matplotlib.get_backend() == backend, (backend, matplotlib.get_backend())",
-        # The session goes on: %run froze none of its objects (the command line freezes them).
-        "assert gc.get_freeze_count() == frozen, (frozen, gc.get_freeze_count())",
-        # A kernel whose user chose another backend keeps it too (and Agg shows nothing); main()
-        # is the one %run left in the notebook's namespace, its compiled loop ready.
-        "matplotlib.use('Agg'); backend = matplotlib.get_backend()",  # 'Agg' or 'agg'
-        f"status = main({[*argv, '--out', str(tmp_path / 'again')]!r})",
-        "assert (status, matplotlib.get_backend()) == (0, backend), matplotlib.get_backend()",
-    ], tmp_path, monkeypatch)
     # %run: final_probabilities.png, learning_curves.png and expected_rewards.png; then the plot
     # of the next cell.
     assert [len(images(cell)) for cell in cells] == [0, 0, 3, 1, 0, 0, 0, 0, 0]

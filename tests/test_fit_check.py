@@ -1,5 +1,5 @@
-"""Tests for section 2 of the article, run (--fit-check): Keras' own `train_on_batch`, with the
-sampled action as y_true and the reward as sample_weight, makes the update of Part 1's
+"""Tests for experiments/fit_check.py, the article's section 2 run: Keras' own `train_on_batch`,
+with the sampled action as y_true and the reward as sample_weight, makes the update of
 `reinforce_step`.
 
 Weights are compared to float32 rounding: each test states the differences it measured and the
@@ -8,11 +8,13 @@ tolerance it keeps.
 
 from types import SimpleNamespace
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import discrete_bandit as db
+from experiments import fit_check
 
 # Distinct means: the reward is means[action] plus noise drawn from the seed alone, so equal
 # rewards mean equal arms.
@@ -33,6 +35,10 @@ def twin_actors():
     return actors
 
 
+def new_optimizer(name, learning_rate):
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+
+
 def one_step_each_way(optimizer, rows, reduction="sum", learning_rate=0.01, seed=(3, 7)):
     """One `reinforce_step` and one `train_on_batch_step` from the same weights, with a fresh
     optimizer each, the same seed pair and `rows` rows of the bandit MEANS."""
@@ -45,10 +51,12 @@ def one_step_each_way(optimizer, rows, reduction="sum", learning_rate=0.01, seed
     action_seed, _ = tf.unstack(tf.random.experimental.stateless_split(seed))
     tape_action = tf.random.stateless_categorical(log_probs, 1, action_seed)[:, 0]
     tape_probs, tape_reward = db.reinforce_step(
-        tape_actor, db.new_optimizer(optimizer, learning_rate), means, stddev, seed)
+        tape_actor, new_optimizer(optimizer, learning_rate), tf.ones((rows, 1)), means, stddev,
+        seed)
     assert np.array_equal(tape_probs, tf.exp(log_probs))  # the very numbers drawn from above
-    db.compile_for_reinforce(keras_actor, db.new_optimizer(optimizer, learning_rate), reduction)
-    keras_probs, keras_reward, keras_action = db.train_on_batch_step(
+    fit_check.compile_for_reinforce(keras_actor, new_optimizer(optimizer, learning_rate),
+                                    reduction)
+    keras_probs, keras_reward, keras_action = fit_check.train_on_batch_step(
         keras_actor, means, stddev, seed)
     return SimpleNamespace(start=start, tape=tape_actor.get_weights(),
                            keras=keras_actor.get_weights(), tape_action=tape_action,
@@ -108,18 +116,18 @@ def test_with_keras_default_reduction_several_rows_take_a_k_times_smaller_step()
 
 
 def test_keras_trains_eagerly_and_without_xla():
-    actor = db.compile_for_reinforce(db.build_actor(2), db.new_optimizer("adam"))
+    actor = fit_check.compile_for_reinforce(db.build_actor(2), new_optimizer("adam", 1e-3))
     assert actor.run_eagerly and actor.jit_compile is False
     assert actor.loss.reduction == "sum" and actor.loss.from_logits
 
 
 @pytest.mark.parametrize("optimizer, learning_rate", [("adam", 1e-3), ("sgd", 0.1)])
 def test_two_copies_trained_each_its_own_way_play_the_same_run(optimizer, learning_rate):
-    # What --fit-check prints: 10 steps of each copy on its own, on the article's first bandit.
+    # What the command prints: 10 steps of each copy on its own, on the article's first bandit.
     # Measured: the copies at most 9.3e-10 (Adam) and 1.5e-8 (SGD(0.1)) apart, against an ulp
     # of the largest weight (2.7) of 2.4e-7, while a step moves a weight up to 1e-3 and 0.19.
-    result = db.train_both_ways(list(db.DEFAULT_SETTINGS[0]), seed=0, optimizer=optimizer,
-                                learning_rate=learning_rate)
+    result = fit_check.train_both_ways(list(db.DEFAULT_SETTINGS[0]), seed=0, optimizer=optimizer,
+                                       learning_rate=learning_rate)
     assert result.rewards.shape == (10, 2)
     assert np.array_equal(result.rewards[:, 0], result.rewards[:, 1])
     assert len(set(result.actions)) > 1
@@ -131,40 +139,35 @@ def test_two_copies_trained_each_its_own_way_play_the_same_run(optimizer, learni
 # --- The command line ------------------------------------------------------------------------
 
 
-def test_cli_fit_check_prints_each_step_and_what_they_show_and_writes_nothing(
-        tmp_path, capsys, monkeypatch):
-    def compiled_loop(*args):
-        raise AssertionError("--fit-check builds Part 2's compiled loop (about 1 s)")
-
-    monkeypatch.setattr(db, "_agent", compiled_loop)
-    out = tmp_path / "figs"
-    argv = ["--fit-check", "--means", "1", "2", "--means", "3", "4", "--optimizer", "sgd",
-            "--learning-rate", "0.1", "--seed", "2", "--out", str(out)]
-    assert db.main(argv) == 0
+def test_the_command_prints_each_step_and_what_they_show_and_writes_nothing(tmp_path, capsys,
+                                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--means", "1", "2", "--optimizer", "sgd", "--learning-rate", "0.1", "--seed", "2"]
+    assert fit_check.main(argv) == 0
     *table, shows = capsys.readouterr().out.strip().splitlines()
-    assert table[1] == "means [1, 2], SGD(0.1), seed 2"  # the first setting only
+    assert table[1] == "means [1, 2], SGD(0.1), seed 2"
     rows = [line.split() for line in table[4:]]
     assert [int(row[0]) for row in rows] == list(range(1, 11))
-    expected = db.train_both_ways([1.0, 2.0], seed=2, optimizer="sgd", learning_rate=0.1)
+    expected = fit_check.train_both_ways([1.0, 2.0], seed=2, optimizer="sgd", learning_rate=0.1)
     assert [int(row[1]) for row in rows] == list(expected.actions)
     assert [row[2] for row in rows] == [f"{reward:.4f}" for reward in expected.rewards[:, 1]]
     assert shows.startswith("The same reward at every step and weights at most ")
-    assert not out.exists()  # no figure, not even its folder
+    assert list(tmp_path.iterdir()) == []  # no figure, not even a folder
 
 
-def test_cli_fit_check_defaults_to_the_articles_bandit_and_refuses_eager(capsys):
-    assert db.parse_args(["--fit-check"]).means[0] == list(db.DEFAULT_SETTINGS[0])
-    with pytest.raises(SystemExit) as exit_info:
-        db.main(["--fit-check", "--eager"])
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.endswith("error: --eager does not go with --fit-check "
-                                            "(see --help)\n")
-
-
-def test_cli_fit_check_says_so_when_the_copies_part(capsys, monkeypatch):
-    parted = db.train_both_ways([1.0, 2.0], steps=4)
+def test_the_command_says_so_when_the_copies_part(capsys, monkeypatch):
+    parted = fit_check.train_both_ways([1.0, 2.0], steps=4)
     parted.rewards[2, 0] += 1.0  # as if the tape's copy had played another arm at step 3
-    monkeypatch.setattr(db, "train_both_ways", lambda *args, **kwargs: parted)
-    assert db.main(["--fit-check"]) == 0
+    monkeypatch.setattr(fit_check, "train_both_ways", lambda *args, **kwargs: parted)
+    assert fit_check.main([]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith(
         "The copies parted at step 3: ")
+
+
+@pytest.mark.parametrize("argv", [["--means", "1"], ["--stddev", "-1"], ["--eager"],
+                                  ["--optimizer", "rmsprop"], ["--learning-rate", "0"]])
+def test_bad_input_gets_one_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        fit_check.main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -1,0 +1,40 @@
+"""Rerun the README's commands to rewrite the figures it shows, into figures/ (about two minutes).
+
+A user's own runs write into results/, which git ignores; figures/ holds what the README shows,
+and this is the one command that writes it.
+
+    python -m experiments.readme_figures [--out figures]
+"""
+
+import importlib
+
+import discrete_bandit as db
+
+# The README's commands that write the figures it shows: (module, its command line).
+COMMANDS = (
+    ("discrete_bandit", []),
+    ("experiments.compare", ["baseline", "--means", "0", "0.5", "1", "1.5",
+                             "--means", "4", "4.5", "5", "5.5"]),
+    ("experiments.compare", ["learning-rate", "0.001", "0.0001", "0.0003", "0.003", "0.01",
+                             "0.03", "0.1", "--runs", "30"]),
+    ("experiments.policy_gradient", []),
+    ("experiments.sutton_barto", []),
+    ("experiments.contextual", []),
+)
+
+
+def main(argv=None):
+    parser = db.ArgumentParser(description="Rerun the README's commands to rewrite the figures "
+                               "it shows.")
+    parser.add_argument("--out", type=db.figures_folder, default="figures",
+                        help="the figures' folder (default: figures)")
+    out = parser.parse_args(argv).out
+    for module, command in COMMANDS:
+        status = importlib.import_module(module).main([*command, "--out", str(out)])
+        if status:
+            return status
+    return 0
+
+
+if __name__ == "__main__":
+    db.command(main)

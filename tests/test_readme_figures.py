@@ -1,0 +1,50 @@
+"""Tests for experiments/readme_figures.py: it reruns the README's commands, and they write
+every figure the README shows, into the folder it is given."""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from experiments import readme_figures
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_it_reruns_each_command_into_its_folder_and_stops_at_a_failure(tmp_path, monkeypatch):
+    ran = []
+    for module in {module for module, _ in readme_figures.COMMANDS}:
+        monkeypatch.setattr(importlib.import_module(module), "main",
+                            lambda argv, module=module: ran.append((module, argv)) or 0)
+    assert readme_figures.main(["--out", str(tmp_path)]) == 0
+    assert ran == [(module, [*argv, "--out", str(tmp_path)])
+                   for module, argv in readme_figures.COMMANDS]
+    # A command that fails stops the rest, with its status.
+    ran.clear()
+    monkeypatch.setattr(importlib.import_module("experiments.compare"), "main",
+                        lambda argv: ran.append(("experiments.compare", argv)) or 1)
+    assert readme_figures.main(["--out", str(tmp_path)]) == 1
+    assert [module for module, _ in ran] == ["discrete_bandit", "experiments.compare"]
+
+
+def test_the_readme_shows_the_commands_and_the_figures_are_committed():
+    # Each command appears in the README as a reader would type it, and each figure the README
+    # shows is a PNG in figures/.
+    readme = README.read_text()
+    for module, argv in readme_figures.COMMANDS:
+        command = ("python discrete_bandit.py" if module == "discrete_bandit"
+                   else f"python -m {module}")
+        assert " ".join([command, *argv]).strip() in readme, (module, argv)
+    shown = re.findall(r"\]\((figures/[\w.]+\.png)\)", readme)
+    assert len(shown) >= len(readme_figures.COMMANDS)
+    for path in shown:
+        assert (README.parent / path).read_bytes().startswith(b"\x89PNG"), path
+
+
+@pytest.mark.parametrize("argv", [["--out", "/proc/figures"], ["--steps", "10"]])
+def test_bad_input_gets_one_line_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        readme_figures.main(argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
