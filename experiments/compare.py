@@ -125,7 +125,8 @@ def plot_parameter_study(ax, knob, comparison):
 
 def parse_args(argv=None):
     """discrete_bandit.py's command line, and the knob with its values."""
-    parser = db.build_parser(description="Train every setting once per value of one knob, with "
+    parser = db.build_parser(usage="%(prog)s KNOB [VALUE ...] [options]",
+                             description="Train every setting once per value of one knob, with "
                              "the same runs; print a table and write compare_<knob>.png.")
     parser.add_argument("knob", choices=KNOBS, help="what to compare")
     parser.add_argument("values", metavar="VALUE", nargs="*",

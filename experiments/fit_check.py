@@ -136,6 +136,7 @@ def fit_check(args):
 
 
 def parse_args(argv=None):
+    """Parse and check the command line; a bad value exits with status 2 before any work."""
     parser = db.ArgumentParser(description="The article's section 2, run: two copies of its "
                                "actor trained 10 steps side by side, with the tape and with "
                                "Keras' train_on_batch (the action as label, the reward as "

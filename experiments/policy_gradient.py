@@ -127,6 +127,7 @@ def policy_gradient(args):
 
 
 def parse_args(argv=None):
+    """Parse and check the command line; a bad value exits with status 2 before any work."""
     parser = db.ArgumentParser(description="The article's section 1, run: REINFORCE's estimates "
                                f"of the policy gradient at means {list(CHECKED_MEANS)} and "
                                f"policy {list(CHECKED_POLICY)}, against the exact gradient; "

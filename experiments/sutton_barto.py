@@ -96,6 +96,7 @@ def figure_2_5(args):
 
 
 def parse_args(argv=None):
+    """Parse and check the command line; a bad value exits with status 2 before any work."""
     parser = db.ArgumentParser(description="Sutton & Barto's Figure 2.5 (the gradient bandit on "
                                "10-armed testbeds) with the article's update; writes "
                                "sutton_barto_figure_2_5.png.")

@@ -20,8 +20,8 @@ def pytest_configure(config):
 
 
 # Tests whose processes (the script run as a command, a Jupyter kernel) spend seconds importing
-# TensorFlow: the processes all start together when the session starts and run beside the other
-# tests; each test at the end checks what its process saw.
+# TensorFlow: the processes start when the session starts and run one after another, on the core
+# the other tests leave; each test checks, at the end, what its process saw.
 CHECKED_BY = {}  # the name of a test: the `run_...` whose result it checks
 
 
@@ -37,8 +37,21 @@ def checks(run):
 
 @pytest.fixture(scope="session", autouse=True)
 def processes(request, tmp_path_factory):
-    """{run: its future}, for the runs of the selected tests, all started in threads at once."""
+    """{run: its future}, for the runs of the selected tests, one after another in a thread."""
     runs = {CHECKED_BY[item.originalname] for item in request.session.items
             if item.originalname in CHECKED_BY}
-    with ThreadPoolExecutor(max_workers=len(runs) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         yield {run: pool.submit(run, tmp_path_factory.mktemp(run.__name__)) for run in runs}
+
+
+def assert_refused(main, argv, capsys, out=None):
+    """`main(argv)` refuses its command line as a user sees it: exit status 2 and one line on
+    stderr, "PROG: error: ...", before any work: nothing printed, and `out`, the folder for its
+    figures, not made."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 2, captured.err
+    assert captured.err.count("\n") == 1 and ": error: " in captured.err
+    assert captured.out == ""
+    assert out is None or not out.exists()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import discrete_bandit as db
+from conftest import assert_refused
 from experiments import compare
 from test_discrete_bandit import PNG_MAGIC, assert_readable, table_rows, warnings_are_errors
 
@@ -120,9 +121,4 @@ def test_comparison_figures_are_readable(knob, values, settings, tmp_path):
 ])
 def test_bad_input_gets_one_line_exit_2_and_nothing_written(argv, tmp_path, capsys):
     out = tmp_path / "figs"
-    with pytest.raises(SystemExit) as exit_info:
-        compare.main([*argv, "--out", str(out)])
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1 and "error:" in captured.err
-    assert captured.out == "" and not out.exists()
+    assert_refused(compare.main, [*argv, "--out", str(out)], capsys, out)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import discrete_bandit as db
+from conftest import assert_refused
 from experiments import contextual
 from test_discrete_bandit import PNG_MAGIC, SEPARATED
 
@@ -61,9 +62,4 @@ def test_the_command_prints_the_table_and_the_expected_rewards_and_writes_its_fi
 ])
 def test_bad_input_gets_one_line_exit_2_and_nothing_written(argv, tmp_path, capsys):
     out = tmp_path / "figs"
-    with pytest.raises(SystemExit) as exit_info:
-        contextual.main([*argv, "--out", str(out)])
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1 and "error:" in captured.err
-    assert captured.out == "" and not out.exists()
+    assert_refused(contextual.main, [*argv, "--out", str(out)], capsys, out)

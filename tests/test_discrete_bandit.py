@@ -25,7 +25,7 @@ import pytest
 import tensorflow as tf
 
 import discrete_bandit as db
-from conftest import checks
+from conftest import assert_refused, checks
 
 matplotlib.use("Agg")
 
@@ -262,8 +262,8 @@ def test_steps_draw_from_keys_of_their_own_not_the_initial_weights():
     # likewise, up to MAX_HIDDEN_LAYERS layers); a step's key must never be one of those.
     for seed in (0, 5, db.MAX_SEED):
         weight_keys = {(seed, layer) for layer in range(db.MAX_HIDDEN_LAYERS)}
-        step_keys = {tuple(db.step_key(seed, step).numpy()) for step in range(1_000)}
-        assert len(step_keys) == 1_000 and not step_keys & weight_keys
+        step_keys = {tuple(db.step_key(seed, step).numpy()) for step in range(300)}
+        assert len(step_keys) == 300 and not step_keys & weight_keys
     # The weights' keys are as said: build_actor's first kernel is drawn from (seed, 0).
     kernel = db.build_actor(4, seed=5).layers[1].kernel.numpy()
     assert np.array_equal(kernel, db.he_normal_kernels((1, 1, 5), 5, 0).numpy()[0])
@@ -493,13 +493,8 @@ BAD_INPUT = [
 @pytest.mark.parametrize("argv", BAD_INPUT)
 def test_cli_refuses_bad_input_with_one_line_and_exit_2(argv, tmp_path, capsys):
     out = tmp_path / "figs"
-    with pytest.raises(SystemExit) as exit_info:
-        db.main([*argv, "--out", str(out)] if "--out" not in argv else argv)
-    assert exit_info.value.code == 2
-    captured = capsys.readouterr()
-    assert captured.err.count("\n") == 1 and "error:" in captured.err
-    assert captured.out == ""  # refused before any training
-    assert not out.exists()
+    assert_refused(db.main, [*argv, "--out", str(out)] if "--out" not in argv else argv, capsys,
+                   out)
 
 
 def test_cli_error_is_exactly_one_line(tmp_path, capsys):
@@ -634,8 +629,8 @@ def test_a_users_runs_go_to_results_which_git_ignores():
 
 # --- The script in processes of its own, as a user runs it ---------------------------------
 # Each `run_...` below runs the script in a new process, which spends seconds importing
-# TensorFlow. So they all start together when the session starts and run beside the other tests
-# (see `processes`); each test at the end checks what its run saw.
+# TensorFlow. So they start when the session starts and run beside the other tests (see
+# `processes` in conftest.py); each test at the end checks what its run saw.
 
 
 def script(*args, before="", after=None):
@@ -786,7 +781,8 @@ def test_the_command_line_trains_prints_and_writes_its_figures_and_nothing_else(
 
 @checks(run_into_a_pipe_closed_after_one_line)
 def test_a_pipe_closed_after_one_line_stops_the_script_quietly(processes):
-    first_line, returncode, stderr, wrote = processes[run_into_a_pipe_closed_after_one_line].result()
+    run = processes[run_into_a_pipe_closed_after_one_line]
+    first_line, returncode, stderr, wrote = run.result()
     assert first_line == b"means = [1, 2]\n"
     assert returncode == 141  # 128 + SIGPIPE, as for `yes | head -1`
     assert stderr == b"" and not wrote
@@ -794,7 +790,8 @@ def test_a_pipe_closed_after_one_line_stops_the_script_quietly(processes):
 
 @checks(run_and_press_ctrl_c)
 def test_ctrl_c_stops_a_batch_of_runs_at_once(processes):
-    first_line, seconds, returncode, stdout, stderr, wrote = processes[run_and_press_ctrl_c].result()
+    first_line, seconds, returncode, stdout, stderr, wrote = (
+        processes[run_and_press_ctrl_c].result())
     assert first_line == "means = [1, 2]\n"
     # Measured: about 1 s from Ctrl-C to exit, most of it TensorFlow shutting down (more when
     # other tests load the machine). The run itself would take minutes.

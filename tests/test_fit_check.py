@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 import discrete_bandit as db
+from conftest import assert_refused
 from experiments import fit_check
 
 # Distinct means: the reward is means[action] plus noise drawn from the seed alone, so equal
@@ -167,7 +168,4 @@ def test_the_command_says_so_when_the_copies_part(capsys, monkeypatch):
 @pytest.mark.parametrize("argv", [["--means", "1"], ["--stddev", "-1"], ["--eager"],
                                   ["--optimizer", "rmsprop"], ["--learning-rate", "0"]])
 def test_bad_input_gets_one_line_exit_2(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        fit_check.main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    assert_refused(fit_check.main, argv, capsys)

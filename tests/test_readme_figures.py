@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_refused
 from experiments import readme_figures
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -44,7 +45,4 @@ def test_the_readme_shows_the_commands_and_the_figures_are_committed():
 
 @pytest.mark.parametrize("argv", [["--out", "/proc/figures"], ["--steps", "10"]])
 def test_bad_input_gets_one_line_exit_2(argv, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        readme_figures.main(argv)
-    assert exit_info.value.code == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    assert_refused(readme_figures.main, argv, capsys)
