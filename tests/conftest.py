@@ -35,6 +35,11 @@ def checks(run):
     return register
 
 
+def pytest_collection_modifyitems(items):
+    # The tests that check a process's result last: the others run while the processes do.
+    items.sort(key=lambda item: item.originalname in CHECKED_BY)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def processes(request, tmp_path_factory):
     """{run: its future}, for the runs of the selected tests, one after another in a thread."""
