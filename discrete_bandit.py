@@ -21,8 +21,11 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-# TensorFlow reads this when it is imported: without it, its C++ side prints start-up notices.
+# TensorFlow reads these when it is imported: hide its C++ start-up notices, and keep its oneDNN
+# kernels off (CPUs with AVX-512 VNNI turn them on, and TensorFlow then prints a notice at every
+# start, whatever the log level, and rounds differently). Set either yourself to override it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras  # noqa: E402
 import matplotlib  # noqa: E402

@@ -648,7 +648,9 @@ def script(*args, before="", after=None):
 
 
 def without(*names):
-    """This process's environment without these variables: what a newcomer has."""
+    """This process's environment as a newcomer has it, without these variables either: without
+    the TensorFlow settings the script makes (the suite runs once more with oneDNN on)."""
+    names += ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS")
     return {key: value for key, value in os.environ.items() if key not in names}
 
 
@@ -665,7 +667,7 @@ def run_the_command_line(tmp_path):
     return out, subprocess.run(
         script("--means", "1", "2", "--means", "3", "1", "--steps", "40", "--runs", "2", "--out",
                str(out), before="import gc; frozen = gc.get_freeze_count()", after=after),
-        capture_output=True, text=True, cwd=tmp_path, timeout=300, env=without("XLA_FLAGS"))
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, env=without())
 
 
 def run_into_a_pipe_closed_after_one_line(tmp_path):
@@ -674,7 +676,7 @@ def run_into_a_pipe_closed_after_one_line(tmp_path):
     out = tmp_path / "figs"
     child = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--eager", "--means", "1", "2", "--steps", "1", "--out",
-         str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=without())
     first_line = child.stdout.readline()
     child.stdout.close()  # as `| head -1` does
     stderr = child.stderr.read()
@@ -686,7 +688,7 @@ def run_and_press_ctrl_c(tmp_path):
     out = tmp_path / "figs"
     child = subprocess.Popen(
         script("--means", "1", "2", "--steps", "4000000", "--runs", "20", "--out", str(out)),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=without())
     first_line = child.stdout.readline()  # training starts
     time.sleep(2.5)  # the runs' loop compiles, then trains
     pressed = time.monotonic()
