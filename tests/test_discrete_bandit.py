@@ -679,7 +679,8 @@ def run_into_a_pipe_closed_after_one_line(tmp_path):
          str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=without())
     first_line = child.stdout.readline()
     child.stdout.close()  # as `| head -1` does
-    stderr = child.stderr.read()
+    with child.stderr:
+        stderr = child.stderr.read()
     return first_line, child.wait(timeout=300), stderr, out.exists()
 
 
