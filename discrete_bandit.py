@@ -672,6 +672,14 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    @contextlib.contextmanager
+    def refusing_bad_values(self):
+        """A ValueError raised in the block refuses the command line: its message, as error()."""
+        try:
+            yield
+        except ValueError as error:
+            self.error(str(error))
+
 
 def figures_folder(text):
     """--out's type: the folder, if it can be made and written in. Leaves nothing behind: the
@@ -741,7 +749,7 @@ def parse_args(argv=None, parser=None):
     args.means = args.means or [list(setting) for setting in DEFAULT_SETTINGS]
     if isinstance(args.stddev, list) and len(args.stddev) == 1:  # --stddev S: S for every arm
         args.stddev = args.stddev[0]
-    try:
+    with parser.refusing_bad_values():
         for means in args.means:
             check_stddev_per_arm(args.stddev, len(check_means(means)))
         check_arguments(runs=args.runs, stddev=args.stddev, steps=args.steps,
@@ -749,8 +757,6 @@ def parse_args(argv=None, parser=None):
                         hidden_layers=args.hidden_layers, optimizer=args.optimizer,
                         eager=args.eager, baseline=args.baseline)
         check_history_size(args.runs * (args.steps + 1) * sum(map(len, args.means)))
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 

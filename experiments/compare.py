@@ -147,13 +147,11 @@ def parse_args(argv=None):
     if getattr(args, name) != parser.get_default(name):
         parser.error(f"the {args.knob} is what this compares: drop --{args.knob}")
     args.values = values
-    try:
+    with parser.refusing_bad_values():
         for options in training_options(args):
             db.check_arguments(runs=args.runs, seed=args.seed, **options)
         db.check_history_size(len(values) * args.runs * (args.steps + 1) *
                               sum(map(len, args.means)))
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 

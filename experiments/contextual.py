@@ -244,7 +244,7 @@ def parse_args(argv=None):
     db.add_output_arguments(parser)
     args = parser.parse_args(argv)
     args.means = args.means or [list(context) for context in DEFAULT_CONTEXTS]
-    try:
+    with parser.refusing_bad_values():
         if not 1 <= len(args.means) <= MAX_CONTEXTS:
             raise ValueError(f"a contextual bandit here has 1 to {MAX_CONTEXTS} contexts, got "
                              f"{len(args.means)}")
@@ -253,8 +253,6 @@ def parse_args(argv=None):
             raise ValueError(f"every context needs the same number of arms, got {sorted(arms)}")
         db.check_arguments(runs=args.runs, stddev=args.stddev, steps=args.steps, seed=args.seed)
         db.check_history_size(len(ACTORS) * args.runs * (args.steps + 1) * np.size(args.means))
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 

@@ -152,11 +152,9 @@ def parse_args(argv=None):
     parser.add_argument("--optimizer", choices=db.OPTIMIZERS, default="adam",
                         help="default: the article's, adam")
     args = parser.parse_args(argv)
-    try:
+    with parser.refusing_bad_values():
         args.means = db.check_means(args.means)
         db.check_arguments(stddev=args.stddev, seed=args.seed, learning_rate=args.learning_rate)
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 

@@ -139,11 +139,9 @@ def parse_args(argv=None):
     db.add_output_arguments(parser)
     args = parser.parse_args(argv)
     args.stddev = np.array(args.stddev) if len(args.stddev) > 1 else args.stddev[0]
-    try:
+    with parser.refusing_bad_values():
         db.check_arguments(stddev=args.stddev, seed=args.seed)
         db.check_stddev_per_arm(args.stddev, len(CHECKED_MEANS))
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 

@@ -108,11 +108,9 @@ def parse_args(argv=None):
                         "(default: 0)")
     db.add_output_arguments(parser)
     args = parser.parse_args(argv)
-    try:
+    with parser.refusing_bad_values():
         db.check_arguments(runs=args.runs, steps=args.steps, seed=args.seed)
         db.check_history_size(args.runs * (args.steps + 1) * 10)  # one curve's at a time
-    except ValueError as error:
-        parser.error(str(error))
     return args
 
 
