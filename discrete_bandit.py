@@ -701,10 +701,11 @@ def figures_folder(text):
     return out
 
 
-def add_output_arguments(parser, out="results"):
-    """--out and --show, for every command that draws figures."""
-    parser.add_argument("--out", type=figures_folder, default=out,
-                        help=f"the figures' folder (default: {out})")
+def add_output_arguments(parser):
+    """--out and --show, for every command that draws figures. A user's runs go to results/,
+    which git ignores: figures/ holds the README's."""
+    parser.add_argument("--out", type=figures_folder, default="results",
+                        help="the figures' folder (default: results)")
     parser.add_argument("--show", action="store_true", help="after writing the figures, show "
                         "them in windows, as the article's code does (where no window can open, "
                         "says so)")

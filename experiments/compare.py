@@ -71,7 +71,8 @@ def compare(args):
 def training_options(args):
     """The train_runs() arguments for each value of the knob."""
     name = KNOBS[args.knob][0]
-    return [{**db.training_options(args), name: BASELINES.get(value, value)}
+    return [{**db.training_options(args),
+             name: BASELINES[value] if args.knob == "baseline" else value}
             for value in args.values]
 
 
