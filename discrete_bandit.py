@@ -2,7 +2,7 @@
 article "A Minimal Working Example for Discrete Policy Gradients in TensorFlow 2.0" (W. J. A. van
 Heeswijk, Towards Data Science, 2020).
 
-Part 1, down to the line "End of the article's example", is the article's example on its own, in
+Part 1, down to the line of equals signs that closes it, is the article's example on its own, in
 the article's order: the pseudo-loss, the three-step update, the bandit, the actor and the
 training loop. The rest runs, tweaks and reruns it: Part 2 trains many runs at once in one
 compiled loop, Part 3 prints the summary and draws the figures, Part 4 is the command line
