@@ -28,6 +28,8 @@ KNOBS = {
     "baseline": ("baseline", str, ("none", "previous")),
 }
 BASELINES = {"none": False, "previous": True, "including": including_this_reward}
+BASELINE_LABELS = {"none": "no baseline", "previous": "baseline: the average of earlier rewards "
+                   "(--baseline)", "including": "baseline: the average reward, this one included"}
 MAX_COMPARED = 10  # values of one knob: one colour each
 MAX_BANDS = 3  # percentile bands per panel: more pile up into one wash of colour
 STUDY_MARKERS = "osD^v<>pPX"  # a marker per setting in the parameter study, in black
@@ -95,7 +97,8 @@ def plot_comparison(knob, comparison, path):
     for ax, (means, by_value) in zip(axes, comparison):
         for value in colors:  # numbers from the smallest, as the parameter study
             db.plot_curve(ax, db.best_arm_probability(by_value[value][0], means), colors[value],
-                          f"{knob} {value}", with_band=bands)
+                          BASELINE_LABELS[value] if knob == "baseline" else f"{knob} {value}",
+                          with_band=bands)
         ax.axhline(len(db.best_arms(means)) / len(means), color="gray", linestyle=":",
                    label="uniform start")
         ax.set(ylabel="probability of the best arm(s)",

@@ -42,21 +42,21 @@ def compile_for_reinforce(actor, optimizer, reduction="sum"):
     return actor
 
 
-def train_on_batch_step(actor, means, stddev, seed):
+def train_on_batch_step(actor, means, stddev, key):
     """`reinforce_step` (without a baseline) made by Keras: play the bandit once and update the
     actor with `train_on_batch`. Returns (the probabilities played, reward, action), for an
     `actor` from `compile_for_reinforce`.
 
-    It draws as `reinforce_step` draws, from the same split of the seed pair: the same weights,
-    means and seed pair play the same action and get the same reward. The actor sees the state
+    It draws as `reinforce_step` draws, from the same split of the random key: the same weights,
+    means and key play the same action and get the same reward. The actor sees the state
     twice, here to draw the action and in `train_on_batch` on Keras' own tape: the same weights,
     the same numbers.
     """
-    action_seed, reward_seed = tf.unstack(tf.random.experimental.stateless_split(seed))
+    action_key, reward_key = tf.unstack(tf.random.experimental.stateless_split(key))
     states = tf.ones((means.shape[0], 1))  # the state, once per row
     log_probs = actor(states)
-    action = tf.random.stateless_categorical(log_probs, 1, action_seed)[:, 0]  # one per row
-    reward = db.pull(means, stddev, action, reward_seed)
+    action = tf.random.stateless_categorical(log_probs, 1, action_key)[:, 0]  # one per row
+    reward = db.pull(means, stddev, action, reward_key)
     # The action as the label, its reward as the row's weight: row r's loss is the pseudo-loss
     # -reward[r] * log pi(action[r]), and the rows' losses are summed (see compile_for_reinforce).
     actor.train_on_batch(states, action, sample_weight=reward)

@@ -1,4 +1,4 @@
-"""Rerun the README's commands to rewrite the figures it shows, into figures/ (about two minutes).
+"""Rerun the README's commands to rewrite the figures it shows, into figures/ (about four minutes).
 
 A user's own runs write into results/, which git ignores; figures/ holds what the README shows,
 and this is the one command that writes it.
@@ -15,11 +15,12 @@ COMMANDS = (
     ("discrete_bandit", []),
     ("experiments.compare", ["baseline", "--means", "0", "0.5", "1", "1.5",
                              "--means", "4", "4.5", "5", "5.5"]),
-    ("experiments.compare", ["learning-rate", "0.001", "0.0001", "0.0003", "0.003", "0.01",
-                             "0.03", "0.1", "--runs", "30"]),
     ("experiments.policy_gradient", []),
     ("experiments.sutton_barto", []),
-    ("experiments.contextual", []),
+    ("experiments.sutton_barto", ["--figure", "2.6"]),
+    ("experiments.regret", []),
+    ("experiments.contextual", ["--steps", "320000"]),
+    ("experiments.contextual", ["--steps", "320000", "--baseline"]),
 )
 
 

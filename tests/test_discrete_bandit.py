@@ -370,19 +370,17 @@ def test_figures_for_2_to_100_arms_are_readable(num_arms, panels, runs, tmp_path
                    db.plot_expected_rewards(results, tmp_path / "rewards.png")]
     for fig in figures:
         assert_readable(fig)
-    # Every arm is drawn: a bar each, and a curve each (the first run's too, with several runs).
+    # Every arm is drawn: a bar each. A line per run; the legend counts the runs per arm they
+    # end on (up to 10 arms; then the others in one entry, a line of its own with no data) and
+    # names the uniform start.
     final, curves, _ = figures
     assert len(final.axes[0].patches) == num_arms
-    # Up to 10 arms, the legend names each; beyond, the best and the most likely at the end
-    # and one entry for all the others, a line of its own with no data.
-    named = db.named_arms(means, histories[:, -1].mean(axis=0))
+    ends_on = histories[:, -1].argmax(axis=1)
     texts = [text.get_text() for text in curves.axes[0].get_legend().get_texts()]
-    assert len(curves.axes[0].lines) == num_arms + (runs > 1) * len(named) + (num_arms > 10)
-    if num_arms <= 10:
-        assert named == list(range(num_arms)) and len(texts) == num_arms
-    else:
-        assert 1 <= len(named) <= 4 and len(texts) == len(named) + 1
-        assert texts[-1].startswith(f"{num_arms - len(named)} other arms")
+    named = min(len(set(ends_on)), db.MAX_NAMED_ARMS)
+    assert len(texts) == named + (len(set(ends_on)) > named) + 1
+    assert sum(int(text.split(": ")[1].split(" of ")[0]) for text in texts[:named]) <= runs
+    assert len(curves.axes[0].lines) == runs + (len(set(ends_on)) > named) + 1
     for fig in figures:
         matplotlib.pyplot.close(fig)
     assert sorted(path.name for path in tmp_path.iterdir()) == [
@@ -401,20 +399,25 @@ def test_many_arms_are_coloured_by_their_mean():
     assert len({tuple(c) for c in colors}) == 30
 
 
-def test_arms_of_equal_means_are_told_apart_by_their_lines(tmp_path):
-    # The article's [1, 0.9, 0.9, 1]: arms 0 and 3 tie, and 1 and 2; their mean curves and
-    # first-run lines would look alike, one hidden under the other.
-    histories = np.full((2, 11, 4), 0.25, np.float32)
-    fig = db.plot_learning_curves([(ARTICLES, histories, np.zeros(2, bool))],
+def test_each_run_is_drawn_in_the_colour_of_the_arm_it_ends_on(tmp_path):
+    # The article's [1, 0.9, 0.9, 1]: arms 0 and 3 tie, and each run may end on either. Three runs
+    # here: two end on arm 3, one on arm 0; each line is that run's probability of its arm.
+    histories = np.full((3, 11, 4), 0.25, np.float32)
+    histories[:, -1] = [[0.1, 0.1, 0.1, 0.7], [0.6, 0.1, 0.1, 0.2], [0.2, 0.1, 0.2, 0.5]]
+    fig = db.plot_learning_curves([(ARTICLES, histories, np.zeros(3, bool))],
                                   tmp_path / "curves.png")
-    styles = [line.get_linestyle() for line in fig.axes[0].lines[::2]]  # the arms' mean curves
-    assert styles == ["-", "-", "--", "--"]
+    ax = fig.axes[0]
+    runs = [(line.get_color(), line.get_ydata()[-1]) for line in ax.lines[:3]]
+    assert runs == [("C3", np.float32(0.7)), ("C3", np.float32(0.5)), ("C0", np.float32(0.6))]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "arm 3 (mean 1, best): 2 of 3", "arm 0 (mean 1, best): 1 of 3", "uniform start"]
     matplotlib.pyplot.close(fig)
 
 
 def test_the_expected_reward_figure_draws_sum_of_pi_times_mu(tmp_path):
-    # The mean over runs of sum_a pi_t(a) mu_a, a point per step (101 steps: no thinning);
-    # equal means draw without a warning (no empty range of the axis).
+    # The mean over runs of sum_a pi_t(a) mu_a, a point per step (101 steps: no thinning), with
+    # the best arm's mean, the uniform start and the worst arm's mean as lines; equal means draw
+    # without a warning (no empty range of the axis).
     rng = np.random.default_rng(3)
     histories = rng.dirichlet(np.ones(3), size=(4, 101)).astype(np.float32)
     means = [1.0, -2.0, 0.5]
@@ -426,7 +429,7 @@ def test_the_expected_reward_figure_draws_sum_of_pi_times_mu(tmp_path):
     curve = fig.axes[0].lines[0]
     np.testing.assert_allclose(curve.get_ydata(), (histories @ np.float32(means)).mean(axis=0),
                                rtol=1e-6)
-    assert [line.get_ydata()[0] for line in fig.axes[0].lines[1:]] == [1.0, np.mean(means)]
+    assert [line.get_ydata()[0] for line in fig.axes[0].lines[1:]] == [1.0, np.mean(means), -2.0]
     matplotlib.pyplot.close(fig)
 
 
