@@ -16,11 +16,13 @@ Side by side, on the same bandits:
 - Thompson sampling: a draw from each arm's posterior mean, Normal(sample mean, sigma^2 / n_a)
   (sigma known, a flat prior), the largest played;
 - epsilon-greedy with epsilon 0.1 and sample averages;
-- the gradient bandit: SGD(0.1) on a preference per arm, with --baseline;
-- the article's actor: Adam(0.001), and Adam at 1/64, the best learning rate of its Figure 2.6
-  curve (python -m experiments.sutton_barto --figure 2.6).
-The last two train with the script's own update; for them, the step's regret is taken over their
-policy, best mean - sum_a pi_t(a) mu_a, the same in expectation with less noise.
+- then, one change at a time, from the gradient bandit to the article's actor: SGD(0.1) on a
+  preference per arm with --baseline (Sutton & Barto's), the same without the baseline, then
+  Adam(0.001) for SGD(0.1), then the article's network for the preferences, then Adam at 1/64,
+  the best learning rate of its Figure 2.6 curve (python -m experiments.sutton_barto --figure
+  2.6).
+These train with the script's own update; for them, the step's regret is taken over their policy,
+best mean - sum_a pi_t(a) mu_a, the same in expectation with less noise.
 
     python -m experiments.regret [--means M ... (one setting per use)] [--stddev S] [--steps N]
         [--runs N] [--seed N]
@@ -139,7 +141,8 @@ def plot_regret(settings, results, stddev, path):
                 label="Lai-Robbins bound: a lower bound only as steps grow")
         ax.plot(steps, (max(means) - np.mean(means)) * steps, color="black", linestyle=":",
                 label="playing the arms at random")
-        lowest = min(curve[:, 0].mean() for curve in curves.values())
+        lowest = min((first for first in (curve[:, 0].mean() for curve in curves.values())
+                      if first > 0), default=1.0)  # the log axis starts below the first step
         ax.set(xscale="log", yscale="log", xlabel="step (log scale)",
                ylabel="cumulative regret (log scale)", ylim=(lowest / 2, None),
                title=f"means = {db.format_means(means)}, stddev {stddev:g}")
@@ -188,9 +191,12 @@ def parse_args(argv=None):
     args.means = args.means or [list(setting) for setting in DEFAULT_SETTINGS]
     with parser.refusing_bad_values():
         for means in args.means:
-            db.check_means(means)
+            if len(set(db.check_means(means))) == 1:
+                raise ValueError(f"means {db.format_means(means)} leave nothing to regret: a "
+                                 "setting needs arms of different means")
         db.check_arguments(runs=args.runs, stddev=args.stddev, steps=args.steps,
                            seed=args.seed)
+        db.check_range("runs", args.runs, 2)  # a standard error needs two
         # Each setting's regret curves, and one actor's history at a time.
         db.check_history_size(args.runs * args.steps * (len(args.means) * 6 + 1) +
                               args.runs * (args.steps + 1) * max(map(len, args.means)))

@@ -313,6 +313,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     with parser.refusing_bad_values():
         db.check_arguments(runs=args.runs, steps=args.steps, seed=args.seed)
+        if args.figure == "2.6":
+            db.check_range("runs", args.runs, 2)  # a point's standard error needs two
         db.check_history_size(args.runs * (args.steps + 1) * 10)  # one curve's at a time
     return args
 

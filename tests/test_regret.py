@@ -86,10 +86,11 @@ def test_the_command_prints_each_algorithms_regret_and_the_bound(tmp_path, capsy
 @pytest.mark.parametrize("argv", [
     ["--means", "1"],
     ["--means", "1", "nan"],
+    ["--means", "2", "2", "2"],  # no arm worse than another: no regret to measure
     ["--stddev", "-1"],
     ["--stddev", "1", "2"],
     ["--steps", "0"],
-    ["--runs", "0"],
+    ["--runs", "1"],  # no standard error from one run
     ["--runs", "100000", "--steps", "100000"],  # the memory guard
 ])
 def test_bad_input_gets_one_line_exit_2_and_nothing_written(argv, tmp_path, capsys):

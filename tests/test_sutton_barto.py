@@ -84,7 +84,7 @@ def test_the_testbed_orders_the_curves_as_the_book_does(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv", [["--runs", "0"], ["--steps", "-1"], ["--seed", "x"],
                                   ["--runs", "200000", "--steps", "1000"], ["--means", "1", "2"],
-                                  ["--figure", "2.7"], ["--figure", "2.6", "--runs", "0"]])
+                                  ["--figure", "2.7"], ["--figure", "2.6", "--runs", "1"]])
 def test_bad_input_gets_one_line_exit_2(argv, tmp_path, capsys):
     out = tmp_path / "figs"
     assert_refused(sutton_barto.main, [*argv, "--out", str(out)], capsys, out)
