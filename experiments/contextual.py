@@ -19,7 +19,7 @@ The first three train as the command line says (the article's Adam(0.001) and no
 told otherwise), so they differ only in what they are.
 
 Trained long, the contextual actor unlearns: a context it had learnt drops, within a few steps, to
-another context's best arm, and without a baseline it never comes back. The command counts these
+a wrong arm, and without a baseline it seldom comes back. The command counts these
 falls, and measures the logits' growth that makes one step large enough to cause them.
 
     python -m experiments.contextual [--means M ... (one context per use)] [--steps N]
@@ -179,12 +179,12 @@ def best_arm_probabilities(log_policies, contexts):
                      for c, means in enumerate(contexts)], axis=-1)
 
 
-def falls(log_policies, contexts, high=0.99, low=0.5):
-    """Every fall: p(best arm | context) from above `high` to below `low`. Per fall, a namespace:
-    run, context, step (the first below `low`), steps (since the last above `high`), arm (the
-    most likely one then), back (the first step above `high` again, or None) and move (the
-    largest change of a log-probability of that context in one of those steps)."""
-    p_best = best_arm_probabilities(log_policies, contexts)
+def falls(log_policies, p_best, high=0.99, low=0.5):
+    """Every fall: p(best arm | context), `p_best` (best_arm_probabilities()'s), from above `high`
+    to below `low`. Per fall, a namespace: run, context, step (the first below `low`), steps
+    (since the last above `high`), arm (the most likely one then), back (the first step above
+    `high` again, or None) and move (the largest change of a log-probability of that context in
+    one of those steps)."""
     found = []
     for run, context in np.ndindex(p_best.shape[0], p_best.shape[2]):
         curve = p_best[run, :, context]
@@ -230,19 +230,19 @@ def contextual(args):
                                 **training)
 
     # XLA compiles and runs each actor's loop in C++, where Python's lock does not hold it up: on
-    # two cores the actors train side by side (timed in the README's Reference).
+    # two cores the actors train side by side.
     with ThreadPoolExecutor(len(ACTORS)) as pool:
         trained = dict(zip(ACTORS, pool.map(train, ACTORS)))
     results, rows, details = {}, [], []
     run_contexts = args.runs * len(contexts)
     for actor, (log_policies, units_on) in trained.items():
         rewards = expected_rewards(log_policies, contexts)
-        p_best = best_arm_probabilities(log_policies[:, -1:], contexts)[:, 0]
-        found = falls(log_policies, contexts)
+        p_best = best_arm_probabilities(log_policies, contexts)
+        found = falls(log_policies, p_best)
         hidden = ACTORS[actor][1] > 0
         rows.append((actor, mean_and_error(rewards[:, -1]),
                      f"{np.median(rewards[:, -1]):.3f}",
-                     f"{np.count_nonzero(p_best > 0.5)}/{run_contexts}", len(found),
+                     f"{np.count_nonzero(p_best[:, -1] > 0.5)}/{run_contexts}", len(found),
                      sum(fall.back is not None for fall in found),
                      f"{np.median(logit_spread(log_policies)):.1f}",
                      f"{np.median(largest_step(log_policies)):.3f}",
@@ -253,7 +253,7 @@ def contextual(args):
             details.append(f"{actor}: each fall took {min(steps)} to {max(steps)} steps, a "
                            f"log-probability moving by up to {min(moves):.1f} to "
                            f"{max(moves):.1f} in one of them (median {np.median(moves):.1f}).")
-        results[actor] = rewards, best_arm_probabilities(log_policies, contexts), found
+        results[actor] = rewards, p_best, found
     optimum, single = np.mean(np.max(contexts, axis=1)), np.max(np.mean(contexts, axis=0))
     db.print_table(f"After the last step: the expected reward (the optimum {optimum:g}, the best "
                    f"single arm {single:g}) and the {run_contexts} run-contexts",

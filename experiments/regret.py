@@ -54,7 +54,7 @@ def thompson_sampling(stddev):
 def posterior(estimates, counts, stddev):
     """The posterior of each arm's mean under a flat prior, after counts rewards whose average is
     estimates: Normal(estimates, stddev / sqrt(counts)) (its mean and standard deviation; an arm
-    with no reward gets a spread of 1, unused)."""
+    with no reward gets the spread of one, which goes unused: it is played first)."""
     return estimates, stddev / np.sqrt(np.maximum(counts, 1))
 
 

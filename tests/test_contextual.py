@@ -54,7 +54,8 @@ def test_falls_are_found_with_their_length_arm_return_and_largest_move():
     policy0 = np.stack([1 - p_best, p_best], axis=-1)  # context 0: arm 1 best
     policy1 = np.tile([0.999, 0.001], (len(p_best), 1))  # context 1: arm 0 best
     log_policies = np.log(np.stack([policy0, policy1], axis=1))[None]
-    found = contextual.falls(log_policies, [[0.0, 1.0], [1.0, 0.0]])
+    p_best = contextual.best_arm_probabilities(log_policies, [[0.0, 1.0], [1.0, 0.0]])
+    found = contextual.falls(log_policies, p_best)
     assert [(f.run, f.context, f.step, f.steps, f.arm, f.back) for f in found] == [
         (0, 0, 4, 2, 0, 6), (0, 0, 7, 1, 0, None)]
     # The largest change of a log-probability from the last step above 0.99 to the fall.
@@ -69,7 +70,8 @@ def test_trained_long_without_a_baseline_contexts_fall_for_good_and_with_one_the
     def train(baseline):
         log_policies, _ = contextual.train_contextual(contextual.DEFAULT_CONTEXTS, 4,
                                                       steps=80_000, baseline=baseline)
-        return log_policies, contextual.falls(log_policies, contextual.DEFAULT_CONTEXTS)
+        p_best = contextual.best_arm_probabilities(log_policies, contextual.DEFAULT_CONTEXTS)
+        return log_policies, contextual.falls(log_policies, p_best)
 
     log_policies, found = train(False)
     for_good = [fall for fall in found if fall.back is None]
