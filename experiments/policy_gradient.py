@@ -1,29 +1,26 @@
 """The article's section 1, run: REINFORCE's estimates against the exact policy gradient.
 
-The pseudo-loss is no loss to drive to zero. Averaged over the actions the policy samples and their
-rewards, its gradient is the gradient of the expected payoff J = sum_a pi(a) mu_a (the policy
-gradient theorem: Williams 1992; Sutton & Barto, section 13.2). On a bandit that average is a sum
-over the arms, so the exact gradient is one tape away, and so is the bias of the article's
-log(p + 1e-5). That bias cannot be seen in one play, the single play a training step makes (one
-play's noise is far larger); it shows when many plays are averaged at a policy with rare arms.
-
-The check is made late in training on the article's [1, 2, 3, 4] shifted by +5, where three arms
-have p = 1e-5 and log(p + 1e-5) halves their gradient: the bias grows with the payoffs, the
-gradient only with their gaps, and the shift gives a baseline something to remove.
+Averaged over the actions the policy samples and their rewards, the pseudo-loss's gradient is
+minus the gradient of the expected payoff J = sum_a pi(a) mu_a (Williams 1992; Sutton & Barto,
+13.2). On a bandit that average is a sum over the arms, so the exact gradient is one tape away, and
+so is the bias of the article's log(p + 1e-5), large only for arms of probability near 1e-5 or
+below. The check is made on [1, 2, 3, 4] shifted by +5, three arms at p = 1e-5.
 
     python -m experiments.policy_gradient [--stddev 1] [--seed 0] [--out results]
 """
 
+from functools import partial
 from types import SimpleNamespace
 
+import keras
 import numpy as np
 import tensorflow as tf
+from matplotlib import pyplot as plt
 
 import discrete_bandit as db
 
 CHECKED_MEANS, CHECKED_POLICY = (6.0, 7.0, 8.0, 9.0), (1e-5, 1e-5, 1e-5, 1 - 3e-5)
-CHECKED_PLAYS = tuple(round(10 ** (k / 2)) for k in range(17))  # n = 1, 3, 10, 32, ... 1e8
-CHECKED_REPEATS = 1_000  # estimates per n
+CHECKED_PLAYS, CHECKED_REPEATS = tuple(round(10 ** (k / 2)) for k in range(17)), 1_000  # n; per n
 ESTIMATES = ("pseudo-loss", "with baseline", "article's +1e-5")
 
 
@@ -31,12 +28,12 @@ def actor_at(policy, seed=0):
     """`build_actor(arms, seed)` in float64 (float32 leaves the exact gradient 0.1% off), with an
     output kernel that passes gradients back and a bias that makes log pi = log(policy)."""
     weights = db.build_actor(len(policy), seed).get_weights()  # the float32 draws, copied
-    dtype_policy = db.keras.config.dtype_policy()
-    db.keras.config.set_dtype_policy("float64")
+    dtype_policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float64")
     try:
         actor = db.build_actor(len(policy), seed)
     finally:
-        db.keras.config.set_dtype_policy(dtype_policy)
+        keras.config.set_dtype_policy(dtype_policy)
     actor.set_weights(weights)
     output = actor.layers[-1]
     output.kernel.assign(0.5 * np.random.default_rng(seed).standard_normal(output.kernel.shape))
@@ -47,14 +44,10 @@ def actor_at(policy, seed=0):
 def policy_gradient_check(means=CHECKED_MEANS, policy=CHECKED_POLICY, *, stddev=1.0,
                           plays=CHECKED_PLAYS, repeats=CHECKED_REPEATS, seed=0, actor_seed=0):
     """The exact policy gradient against `repeats` estimates from each number of plays n: the
-    mean of n single-play pseudo-loss gradients, the same with a baseline b = J subtracted from
-    each reward, and the article's, with log(p + 1e-5) in place of log pi.
-
-    Why an estimate costs one small product, whatever n: the pseudo-loss is linear in the reward,
-    so the mean of n single-play gradients depends on the plays only through each arm's count c_a
-    and reward sum R_a: it is sum_a (R_a / n) grad pseudo_loss(log pi(a), 1). The tape gives those
-    per-arm gradients once; c ~ Multinomial(n, pi) and R_a ~ Normal(c_a mu_a, sqrt(c_a) stddev)
-    are then drawn exactly as n plays would draw them. A baseline b turns R_a into R_a - b c_a.
+    mean of n single-play pseudo-loss gradients, the same with a baseline b = J, and the
+    article's, log(p + 1e-5) for log pi. The pseudo-loss is linear in the reward, so that mean is
+    sum_a (R_a / n) grad pseudo_loss(log pi(a), 1), with each arm's count c_a ~ Multinomial(n,
+    pi) and reward sum R_a ~ Normal(c_a mu_a, sqrt(c_a) stddev) drawn as n plays would draw them.
 
     Returns a namespace: estimates, (3, len(plays), repeats, weights), negated to estimate
     grad J; exact; errors, (len(plays), 3), the mean of |estimate - exact| / |exact|; bias, the
@@ -87,10 +80,9 @@ def policy_gradient_check(means=CHECKED_MEANS, policy=CHECKED_POLICY, *, stddev=
                            means=means, baseline=baseline, counts=counts, sums=sums)
 
 
-def plot_policy_gradient(result, path):
-    """Relative error of each estimate against n, log-log, with a 1/sqrt(n) guide and the exact
-    bias of the article's log(p + 1e-5)."""
-    fig, ax = db.plt.subplots(figsize=(8, 5.2))
+def plot_policy_gradient(result):
+    """Each estimate's relative error against n, log-log, a 1/sqrt(n) guide, the article's bias."""
+    fig, ax = plt.subplots(figsize=(8, 5.2), layout="constrained")
     n, errors, rare = result.plays, result.errors, min(result.policy)
     for column, (label, color) in enumerate(zip(ESTIMATES, ("C0", "C2", "C3"))):
         ax.loglog(n, errors[:, column], "o-", color=color, markersize=4, label=label)
@@ -98,7 +90,7 @@ def plot_policy_gradient(result, path):
     ax.loglog(n[tail], errors[-1, 0] * np.sqrt(n[-1] / n[tail]), color="0.75", linewidth=6,
               zorder=1, label="1 / sqrt(n): unbiased")
     ax.axhline(result.relative_bias, color="C3", linestyle=":",
-               label=f"exact bias of log(p + 1e-5): {result.relative_bias:.2f}")
+               label=f"exact bias of log(p + 1e-5), at this policy: {result.relative_bias:.2f}")
     ax.axvspan(n[0], 1 / rare, color="0.92", zorder=0, label=f"n < 1/p: arms at p = {rare:g} "
                "mostly unplayed")
     ax.set(xlabel="plays n averaged per estimate", xlim=(n[0] / 1.5, n[-1] * 1.5),
@@ -107,41 +99,40 @@ def plot_policy_gradient(result, path):
            f"means {db.format_means(result.means)}, policy {db.format_means(result.policy, 5)}")
     ax.legend(loc="lower left", fontsize=9)
     ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return db.save_figure(fig, path)
+    return fig
 
 
 def policy_gradient(args):
     """Print each estimate's error per n; returns the figure to draw."""
     result = policy_gradient_check(stddev=args.stddev, seed=args.seed)
     db.print_table(f"The policy gradient at means {db.format_means(result.means)}, policy "
-                   f"{db.format_means(result.policy, 5)}: estimates from n plays against the "
-                   "exact one",
+                   f"{db.format_means(result.policy, 5)}: estimates of n plays against the exact",
                    [("n", 11)] + [(name, 16) for name in ESTIMATES],
                    [(f"{n:,}", *(f"{e:.4f}" for e in row))
                     for n, row in zip(result.plays, result.errors)],
                    [f"Relative error |estimate - exact| / |exact|, mean of "
-                    f"{len(result.counts[0]):,} estimates. The article's +1e-5 is biased: its "
-                    f"exact relative bias is {result.relative_bias:.4f}."])
+                    f"{len(result.counts[0]):,} estimates. The article's +1e-5 is biased: at "
+                    f"this actor's weights and policy, by {result.relative_bias:.4f} of the "
+                    "exact gradient's size."])
     return {"policy_gradient.png": (plot_policy_gradient, result)}
 
 
-def parse_args(argv=None):
-    """Parse and check the command line; a bad value exits with status 2 before any work."""
+def parse_args(argv=None):  # a bad value exits with status 2 before any work
     parser = db.ArgumentParser(description="The article's section 1, run: REINFORCE's estimates "
                                f"of the policy gradient at means {list(CHECKED_MEANS)} and "
                                f"policy {list(CHECKED_POLICY)}, against the exact gradient; "
-                               "writes policy_gradient.png.")
-    parser.add_argument("--stddev", metavar="S", type=float, nargs="+", default=[1.0],
-                        help="the payoffs' standard deviation: one for every arm, or one per "
-                        "arm (default: 1)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the plays (default: 0)")
+                               "writes policy_gradient.png.", allow_abbrev=False)
+    parser.add_argument("--stddev", metavar="S", type=partial(db.checked, "stddev"), nargs="+",
+                        default=[1.0], help="the payoffs' standard deviation: one for every "
+                        "arm, or one per arm (default: 1)")
+    parser.add_argument("--seed", type=partial(db.checked, "seed"), default=0,
+                        help="seed of the plays (default: 0)")
     db.add_output_arguments(parser)
     args = parser.parse_args(argv)
-    args.stddev = np.array(args.stddev) if len(args.stddev) > 1 else args.stddev[0]
-    with parser.refusing_bad_values():
-        db.check_arguments(stddev=args.stddev, seed=args.seed)
-        db.check_stddev_per_arm(args.stddev, len(CHECKED_MEANS))
+    try:
+        args.stddev = db.check_bandit(CHECKED_MEANS, args.stddev)[1]
+    except db.BadValue as error:
+        parser.error(str(error))
     return args
 
 

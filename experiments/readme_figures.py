@@ -1,17 +1,11 @@
-"""Rerun the README's commands to rewrite the figures it shows, into figures/ (about four minutes).
-
-A user's own runs write into results/, which git ignores; figures/ holds what the README shows,
-and this is the one command that writes it.
-
-    python -m experiments.readme_figures [--out figures]
-"""
+"""Rerun the READMEs' commands to rewrite the figures they show, into figures/: the one command
+that writes there (a user's runs go to results/). `python -m experiments.readme_figures`"""
 
 import importlib
 
 import discrete_bandit as db
 
-# The README's commands that write the figures it shows: (module, its command line).
-COMMANDS = (
+COMMANDS = (  # (module, its command line)
     ("discrete_bandit", []),
     ("experiments.compare", ["baseline", "--means", "0", "0.5", "1", "1.5",
                              "--means", "4", "4.5", "5", "5.5"]),
@@ -25,8 +19,8 @@ COMMANDS = (
 
 
 def main(argv=None):
-    parser = db.ArgumentParser(description="Rerun the README's commands to rewrite the figures "
-                               "it shows.")
+    parser = db.ArgumentParser(description="Rerun the READMEs' commands to rewrite the figures "
+                               "they show.", allow_abbrev=False)
     parser.add_argument("--out", type=db.figures_folder, default="figures",
                         help="the figures' folder (default: figures)")
     out = parser.parse_args(argv).out

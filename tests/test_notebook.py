@@ -1,10 +1,6 @@
-"""`%run discrete_bandit.py` in a Jupyter notebook: a real kernel runs a notebook, and the script's
-figures show inline, as do the plots of later cells; the kernel's matplotlib backend stays.
-
-nbclient, nbformat and ipykernel are test-only dependencies (CI installs them); where one is
-missing, the test is skipped. The kernel imports TensorFlow, for seconds: it starts with the
-session, beside the other tests (see conftest.py).
-"""
+"""`%run discrete_bandit.py` in a real Jupyter kernel: the figures show inline, as do later cells'
+plots, and the kernel's matplotlib backend stays. Skipped where nbclient, nbformat or ipykernel
+(test-only dependencies) is missing."""
 
 import importlib.util
 import json
@@ -30,10 +26,8 @@ ARGV = ["--means", "1", "2", "--steps", "3", "--eager"]  # eager: no compilation
 
 
 def run_notebook(sources, folder):
-    """Run a notebook of these code cells in a new kernel, in `folder`; returns its cells.
-
-    The kernel is this very Python (the kernelspec written here runs sys.executable), without
-    a MPLBACKEND of the environment's, which would take the place of the inline backend."""
+    """Run a notebook of these cells in a kernel of this very Python, in `folder`, without an
+    MPLBACKEND of the environment's (it would replace the inline backend); returns its cells."""
     spec = folder / "kernels" / "python3"
     write_kernel_spec(spec)
     kernel_json = json.loads((spec / "kernel.json").read_text())

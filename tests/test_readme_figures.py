@@ -1,5 +1,5 @@
-"""Tests for experiments/readme_figures.py: it reruns the README's commands, and they write
-every figure the README shows, into the folder it is given."""
+"""Tests for experiments/readme_figures.py: it reruns the READMEs' commands into its folder; the
+figures in figures/ are those the READMEs show."""
 
 import importlib
 import re
@@ -29,16 +29,16 @@ def test_it_reruns_each_command_into_its_folder_and_stops_at_a_failure(tmp_path,
     assert [module for module, _ in ran] == ["discrete_bandit", "experiments.compare"]
 
 
-def test_the_readme_shows_the_commands_and_the_figures_are_committed():
-    # Each command appears in the README as a reader would type it, and each figure the README
-    # shows is a PNG in figures/.
-    readme = README.read_text()
+def test_the_readmes_show_the_commands_and_every_figure_is_committed():
+    # Each command is in a README as a reader types it; the figures shown are those committed.
+    readmes = README.read_text() + (README.parent / "experiments" / "README.md").read_text()
     for module, argv in readme_figures.COMMANDS:
         command = ("python discrete_bandit.py" if module == "discrete_bandit"
                    else f"python -m {module}")
-        assert " ".join([command, *argv]).strip() in readme, (module, argv)
-    shown = re.findall(r"\]\((figures/[\w.]+\.png)\)", readme)
-    assert len(shown) >= len(readme_figures.COMMANDS)
+        assert " ".join([command, *argv]).strip() in readmes, (module, argv)
+    shown = set(re.findall(r"\((?:\.\./)?(figures/[\w.]+\.png)\)", readmes))
+    committed = {f"figures/{path.name}" for path in (README.parent / "figures").iterdir()}
+    assert shown == committed
     for path in shown:
         assert (README.parent / path).read_bytes().startswith(b"\x89PNG"), path
 
