@@ -465,8 +465,8 @@ def plot_learning_curves(results):
                 lines[0].set_label(f"ends on arm {arm} (mean {means[arm]:g}"
                                    f"{', best' if arm in best else ''}): {len(lines)} of {runs}")
         ax.axhline(len(best) / len(means), color="gray", linestyle=":", label="uniform start")
-        ax.set(ylim=(0, 1), xlabel="training step", ylabel="probability of a best arm",
-               title=f"means = {format_means(means)}")
+        ax.set(ylim=(0, 1), xlabel="training step", ylabel="probability of a best arm\n"
+               "(tied best arms added)", title=f"means = {format_means(means)}")
         ax.legend(loc="best", fontsize="small")
     return fig
 

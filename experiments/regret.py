@@ -118,7 +118,7 @@ def wilson_interval(count, n, z=1.96):
 
 
 def plot_regret(settings, results, stddev):
-    """Per setting, each algorithm's regret(n) / n, mean and 2 standard errors, log axis of n."""
+    """Per setting, each algorithm's regret(n) / n, mean and 2 standard errors, on log axes."""
     runs = len(next(iter(results[0].values()))[0])
     fig, axes = db.panels(len(settings), "Regret per step so far: regret after n steps, divided "
                           f"by n\n{runs} runs: mean, and 2 standard errors either side")
@@ -138,11 +138,11 @@ def plot_regret(settings, results, stddev):
         rate = lai_robbins(means, stddev) * np.log(steps) / steps
         shown = (steps > np.e) & (rate < random)  # past its peak at n = e, below random play
         ax.plot(steps[shown], rate[shown], color="black", linestyle="--",
-                linewidth=1, label="Lai-Robbins c ln(n) / n: where consistent players' regret "
-                "heads as n grows (not a floor at finite n)")
-        ax.set(xscale="log", ylim=(0, 1.05 * random), xlabel="step n (log scale)",
-               ylabel="regret after n steps / n", title=f"means = {db.format_means(means)}, "
-               f"stddev {stddev:g}")
+                linewidth=1, label="Lai-Robbins c ln(n) / n, drawn below random play: where "
+                "consistent players' regret heads as n grows, no floor at finite n")
+        ax.set(xscale="log", yscale="log", xlabel="step n", ylabel="regret after n steps / n",
+               ylim=(min(line.get_ydata()[-1] for line in ax.lines) / 2, 2 * random),
+               title=f"means = {db.format_means(means)}, stddev {stddev:g}")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2,
                fontsize="small")
     return fig
