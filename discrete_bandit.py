@@ -315,8 +315,8 @@ def train_settings(settings, *, runs, seed, steps, hidden_layers=2, optimizer="a
                    baseline=False, eager=False, label="", trainers=None, **train_options):
     """Each setting's runs, with a progress bar: [(means, policies, dead per run)]. `trainers`: a
     dict of Trainers by kind, which a caller who trains again keeps."""
-    dead, trainers, results = dead_runs(seed, runs, hidden_layers), {} if trainers is None else (
-        trainers), []
+    dead, results = dead_runs(seed, runs, hidden_layers), []
+    trainers = {} if trainers is None else trainers
     for means in settings:
         print(f"means = {format_means(means)}{label}", flush=True)
         progress = keras.utils.Progbar(runs * steps, verbose=1 if sys.stdout.isatty() else 2,
@@ -326,6 +326,7 @@ def train_settings(settings, *, runs, seed, steps, hidden_layers=2, optimizer="a
             with contextlib.suppress(tf.errors.InvalidArgumentError):  # NaN weights draw no arm
                 policies[0] = train_step_by_step(means, steps=steps, seed=seed,
                                                  on_step=lambda: progress.add(1), **train_options)
+            check_finite(policies)  # as Trainer.train checks its own
         else:
             kind = (runs, len(means), hidden_layers, optimizer, baseline)
             if kind not in trainers:
@@ -333,7 +334,7 @@ def train_settings(settings, *, runs, seed, steps, hidden_layers=2, optimizer="a
                                          optimizer=optimizer, baseline=baseline)
             policies = trainers[kind].train(means, steps=steps, seed=seed,
                                             on_progress=progress.add, **train_options)
-        results.append((means, check_finite(policies), dead))
+        results.append((means, policies, dead))
     return results
 
 
@@ -441,9 +442,8 @@ def plot_final_probabilities(results):
             ax.set_xticks(arms, [f"arm {i}\nmean {m:g}" for i, m in enumerate(means)])
         else:  # matplotlib's ticks: the arms' numbers, as many as fit
             ax.set(xlabel="arm")
-        ax.set_yticks(np.linspace(0, 1, 6))  # the stars above 1 mark arms; they are no data
-        ax.set(ylim=(0, 1.1), ylabel="probability of playing the arm",
-               title=f"means = {format_means(means)}")
+        ax.set(ylim=(0, 1.1), yticks=np.linspace(0, 1, 6),  # above 1 the stars: no data
+               ylabel="probability of playing the arm", title=f"means = {format_means(means)}")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
                ncol=2 * len(axes[:2]))
     return fig
